@@ -14,9 +14,9 @@ import {
   type EnumDescriptorProto,
   type FieldDescriptorProto,
   FieldDescriptorProtoSchema,
+  type FileDescriptorProto,
   FieldDescriptorProto_Label as Label,
   FieldDescriptorProto_Type as Type,
-  type FileDescriptorProto,
 } from "@bufbuild/protobuf/wkt";
 
 const scalarNames: Partial<Record<Type, string>> = {
@@ -58,7 +58,10 @@ export function printProtoSource(file: FileDescriptorProto): string {
   for (const ext of groupExtensions(file.extension)) out.push(...ext, "");
   for (const e of file.enumType) out.push(...printEnum(e, ""), "");
   for (const m of file.messageType) out.push(...printMessage(m, "", proto3), "");
-  return `${out.join("\n").replace(/\n{3,}/g, "\n\n").trimEnd()}\n`;
+  return `${out
+    .join("\n")
+    .replace(/\n{3,}/g, "\n\n")
+    .trimEnd()}\n`;
 }
 
 function groupExtensions(exts: FieldDescriptorProto[]): string[][] {

@@ -1,0 +1,21 @@
+/**
+ * @parley/mesh — the runtime every Parley service uses, so a service's own code is business logic
+ * only: serve(), connectTo(), identity and policy, validation, authentication, error mapping,
+ * logging and tracing.
+ */
+export * from "./auth/claims.js";
+export * from "./auth/token-verifier.js";
+export * from "./client/connect-to.js";
+export * from "./client/retry-interceptor.js";
+export * from "./context.js";
+export * from "./domain-error.js";
+export * from "./health/health-registry.js";
+export * from "./interceptors/error-interceptor.js";
+export * from "./interceptors/tracing-interceptor.js";
+export * from "./pki/index.js";
+export * from "./policy/policy.js";
+export * from "./rate-limit/memory-rate-limiter.js";
+export * from "./rate-limit/rate-limiter.js";
+export * from "./server/serve.js";
+export * from "./telemetry/logger.js";
+export * from "./telemetry/start-tracing.js";

@@ -1,0 +1,78 @@
+import { Code, ConnectError, createClient } from "@connectrpc/connect";
+import {
+  createConnectTransport,
+  createGrpcTransport,
+  createGrpcWebTransport,
+} from "@connectrpc/connect-node";
+import {
+  Health,
+  HealthCheckResponse_ServingStatus as Status,
+} from "@parley/gen/grpc/health/v1/health_pb.js";
+import test from "ava";
+import { createLogger, createTokenVerifier, parsePolicy, serve } from "../src/index.js";
+
+const quiet = createLogger({ service: "test", level: "silent" });
+const policy = parsePolicy({ rpcs: { "grpc.health.v1.Health": { "*": "public" } } });
+const tokens = createTokenVerifier({ jwks: async () => [] });
+
+async function start() {
+  return serve({
+    name: "test",
+    routes: () => {},
+    services: ["parley.test.v1.TestService"],
+    policy,
+    tokens,
+    logger: quiet,
+    port: 0,
+    host: "127.0.0.1",
+    http: (req, res) => {
+      if (req.url !== "/hello") return false;
+      res.writeHead(200, { "content-type": "text/plain" });
+      res.end("hi");
+      return true;
+    },
+  });
+}
+
+test("one plaintext port speaks Connect over HTTP/1.1, gRPC over h2c and gRPC-Web", async (t) => {
+  const server = await start();
+  t.teardown(() => server.close());
+  const baseUrl = `http://127.0.0.1:${server.port}`;
+  const transports = {
+    connectHttp1: createConnectTransport({ baseUrl, httpVersion: "1.1" }),
+    grpcH2c: createGrpcTransport({ baseUrl }),
+    grpcWebHttp1: createGrpcWebTransport({ baseUrl, httpVersion: "1.1" }),
+  };
+  for (const [name, transport] of Object.entries(transports)) {
+    const health = createClient(Health, transport);
+    const res = await health.check({ service: "parley.test.v1.TestService" });
+    t.is(res.status, Status.SERVING, name);
+    const err = await t.throwsAsync(health.check({ service: "nope" }));
+    t.is(ConnectError.from(err).code, Code.NotFound, name);
+  }
+  const page = await fetch(`${baseUrl}/hello`);
+  t.is(await page.text(), "hi");
+  t.is((await fetch(`${baseUrl}/missing`)).status, 404);
+});
+
+test("close() reports NOT_SERVING to watchers and ends their streams", async (t) => {
+  const server = await start();
+  const health = createClient(
+    Health,
+    createGrpcTransport({ baseUrl: `http://127.0.0.1:${server.port}` }),
+  );
+  const seen: Status[] = [];
+  const watching = (async () => {
+    try {
+      for await (const res of health.watch({ service: "" })) {
+        seen.push(res.status);
+        if (seen.length === 1) void server.close();
+      }
+    } catch {
+      // the stream may end with an error as the server goes away; what it said before matters
+    }
+  })();
+  await watching;
+  t.is(seen[0], Status.SERVING);
+  t.true(seen.includes(Status.NOT_SERVING));
+});

@@ -1,0 +1,183 @@
+import {
+  type Client,
+  Code,
+  ConnectError,
+  createClient,
+  createRouterTransport,
+  type Interceptor,
+} from "@connectrpc/connect";
+import { AuthService } from "@parley/gen/parley/auth/v1/auth_service_pb.js";
+import { DomainError, kClientAddress, kUser } from "@parley/mesh";
+import type { ExecutionContext } from "ava";
+import { Argon2PasswordHasher } from "../../src/adapters/argon2-password-hasher.js";
+import { LoggingMailer } from "../../src/adapters/logging-mailer.js";
+import { type Auth, type CreateAuthOptions, createAuth } from "../../src/auth-module.js";
+import { type AuthConfig, loadAuthConfig } from "../../src/config.js";
+import type { Clock, Logger } from "../../src/ports.js";
+
+/** A clock tests move by hand. */
+export class FakeClock implements Clock {
+  constructor(public ms = Date.UTC(2030, 0, 1, 12, 0, 0)) {}
+  now(): number {
+    return this.ms;
+  }
+  advance(ms: number): void {
+    this.ms += ms;
+  }
+}
+
+/** argon2id with tiny costs: tests only, injected explicitly (production defaults stay OWASP). */
+export function cheapHasher(): Argon2PasswordHasher {
+  return new Argon2PasswordHasher({ memoryCost: 64, timeCost: 1, parallelism: 1 });
+}
+
+/** A logger that keeps every line, to assert what is (and is not) logged. */
+export class MemoryLogger implements Logger {
+  readonly lines: { level: string; fields: object; message: string }[] = [];
+  debug(fields: object, message: string) {
+    this.lines.push({ level: "debug", fields, message });
+  }
+  info(fields: object, message: string) {
+    this.lines.push({ level: "info", fields, message });
+  }
+  warn(fields: object, message: string) {
+    this.lines.push({ level: "warn", fields, message });
+  }
+  error(fields: object, message: string) {
+    this.lines.push({ level: "error", fields, message });
+  }
+  text(): string {
+    return this.lines.map((l) => `${l.message} ${JSON.stringify(l.fields)}`).join("\n");
+  }
+}
+
+/** Defaults with an in-memory database; `env` goes through the real config loader. */
+export function testConfig(
+  overrides: Partial<AuthConfig> = {},
+  env: Record<string, string> = {},
+): AuthConfig {
+  return {
+    ...loadAuthConfig({ PARLEY_AUTH_DATA_DIR: ":memory:", ...env }),
+    ...overrides,
+  };
+}
+
+/** Header the fake edge reads the client address from (the mesh sets kClientAddress itself). */
+export const CLIENT_ADDRESS_HEADER = "x-test-client-address";
+
+/**
+ * Stand-ins for the mesh's interceptors: DomainError → ConnectError (others → internal), and a
+ * bearer token verified with auth's own verifier → `kUser`. Invalid tokens are ignored (as on the
+ * mesh's public RPCs) so the handlers' own identity checks are what the tests exercise.
+ */
+function meshInterceptors(auth: Auth): Interceptor[] {
+  const errors: Interceptor = (next) => async (req) => {
+    try {
+      return await next(req);
+    } catch (err) {
+      if (err instanceof ConnectError) throw err;
+      if (err instanceof DomainError) {
+        throw new ConnectError(err.message, err.code, err.details.metadata, undefined, err);
+      }
+      throw new ConnectError("internal error", Code.Internal, undefined, undefined, err);
+    }
+  };
+  const identity: Interceptor = (next) => async (req) => {
+    const address = req.header.get(CLIENT_ADDRESS_HEADER);
+    if (address) req.contextValues.set(kClientAddress, address);
+    const bearer = /^Bearer\s+(\S+)$/i.exec(req.header.get("authorization") ?? "")?.[1];
+    if (bearer) {
+      const info = await auth.verifyAccessToken(bearer);
+      if (info) {
+        req.contextValues.set(kUser, {
+          id: info.userId,
+          role: info.role,
+          tokenId: info.tokenId,
+          expiresAt: new Date(info.expiresAt),
+        });
+      }
+    }
+    return next(req);
+  };
+  return [errors, identity];
+}
+
+export interface Harness {
+  readonly auth: Auth;
+  readonly client: Client<typeof AuthService>;
+  readonly clock: FakeClock;
+  readonly mailer: LoggingMailer;
+  readonly logger: MemoryLogger;
+  readonly config: AuthConfig;
+}
+
+/** A running auth module behind an in-memory Connect transport; closed when the test ends. */
+export async function startAuth(
+  t: ExecutionContext,
+  options: {
+    config?: AuthConfig;
+    clock?: FakeClock;
+    extra?: Partial<CreateAuthOptions>;
+  } = {},
+): Promise<Harness> {
+  const clock = options.clock ?? new FakeClock();
+  const logger = new MemoryLogger();
+  const mailer = new LoggingMailer(logger);
+  const config = options.config ?? testConfig();
+  const auth = await createAuth(config, {
+    clock,
+    logger,
+    mailer,
+    passwordHasher: cheapHasher(),
+    ...options.extra,
+  });
+  t.teardown(() => auth.close());
+  const transport = createRouterTransport((router) => router.service(AuthService, auth.service), {
+    router: { interceptors: meshInterceptors(auth) },
+  });
+  return { auth, client: createClient(AuthService, transport), clock, mailer, logger, config };
+}
+
+/** Call options carrying an access token (and optionally a client address). */
+export function as(accessToken: string | undefined, address?: string) {
+  const headers: Record<string, string> = {};
+  if (accessToken) headers.authorization = `Bearer ${accessToken}`;
+  if (address) headers[CLIENT_ADDRESS_HEADER] = address;
+  return { headers };
+}
+
+/** Call options carrying only a client address. */
+export function from(address: string) {
+  return as(undefined, address);
+}
+
+let counter = 0;
+
+/** Registers a fresh account and returns its session and password. */
+export async function register(
+  client: Client<typeof AuthService>,
+  name?: string,
+  options: { password?: string; email?: string; address?: string } = {},
+) {
+  counter++;
+  const username = name ?? `user${counter}`;
+  const password = options.password ?? `correct horse ${counter}`;
+  const email = options.email ?? `${username}@example.com`;
+  const res = await client.register(
+    { username, email, password },
+    options.address ? from(options.address) : {},
+  );
+  const session = res.session;
+  if (!session?.user) throw new Error("register returned no session");
+  return { session, user: session.user, password, email, username };
+}
+
+/** Runs `fn`, which must fail with a ConnectError, and returns that error. */
+export async function rejection(fn: () => Promise<unknown>): Promise<ConnectError> {
+  try {
+    await fn();
+  } catch (err) {
+    return ConnectError.from(err);
+  }
+  throw new Error("expected the call to fail, but it succeeded");
+}
