@@ -1,4 +1,5 @@
 import { join, resolve } from "node:path";
+import { type MeshConfig, parseMeshConfig } from "@parley/mesh";
 
 /** A limit of `limit` events per `windowMs`, or `null` when the limit is switched off. */
 export interface RateRule {
@@ -232,4 +233,15 @@ function formatMs(ms: number): string {
     if (ms % size === 0) return `${ms / size}${unit}`;
   }
   return `${ms}ms`;
+}
+
+/** Everything the auth process needs: its own settings plus the mesh's (port, certs, policy). */
+export interface AuthProcessConfig {
+  readonly auth: AuthConfig;
+  readonly mesh: MeshConfig;
+}
+
+/** Reads the auth process's configuration (default port 8081). */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AuthProcessConfig {
+  return { auth: loadAuthConfig(env), mesh: parseMeshConfig(env, { port: 8081 }) };
 }

@@ -22,10 +22,13 @@ export {
 export {
   type AuthConfig,
   AuthConfigError,
+  type AuthProcessConfig,
   type AuthRateLimits,
   loadAuthConfig,
+  loadConfig,
   type RateRule,
 } from "./config.js";
+export { createJwksRoute, JWKS_PATH } from "./jwks-route.js";
 export type * from "./ports.js";
 export { type IssuedRefreshToken, type RefreshOutcome, RefreshTokens } from "./refresh-tokens.js";
 export {

@@ -1,0 +1,25 @@
+import { fileURLToPath } from "node:url";
+import { type AuthConfig, loadAuthConfig } from "@parley/auth";
+import { type MeshConfig, parseMeshConfig } from "@parley/mesh";
+
+/** The single process's configuration: the mesh settings plus each hosted service's own. */
+export interface StandaloneConfig {
+  readonly mesh: MeshConfig;
+  readonly auth: AuthConfig;
+  /** The web app's files (`web/dist` once built, else the placeholder in `web/public`). */
+  readonly webDir: string;
+}
+
+const WEB_DIR = fileURLToPath(new URL("../../web/public", import.meta.url));
+
+/**
+ * The only reader of `process.env` for `npm start`. Defaults need no other program: port 8080,
+ * data under `./data`, plaintext HTTP/1.1 + h2c on one port.
+ */
+export function loadStandaloneConfig(env: NodeJS.ProcessEnv = process.env): StandaloneConfig {
+  return {
+    mesh: parseMeshConfig(env, { port: 8080 }),
+    auth: loadAuthConfig(env),
+    webDir: env.PARLEY_WEB_DIR || WEB_DIR,
+  };
+}
