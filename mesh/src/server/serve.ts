@@ -126,6 +126,12 @@ export async function serve(options: ServeOptions): Promise<Served> {
       rpc,
     );
     secure.on("session", track);
+    secure.on("tlsClientError", (err: NodeJS.ErrnoException, socket) => {
+      // A client certificate that fails verification shows up as the socket's authorizationError;
+      // the error itself then only says the connection was cut.
+      const reason = String(socket.authorizationError ?? err.code ?? err.message);
+      options.logger.warn({ reason, remote: socket.remoteAddress }, "TLS handshake refused");
+    });
     listener = secure;
   } else {
     const plain = createPlaintextServer(rpc as never);

@@ -19,6 +19,7 @@ export {
   type CreateAuthOptions,
   createAuth,
 } from "./auth-module.js";
+export { type AuthServer, serveAuth } from "./auth-server.js";
 export {
   type AuthConfig,
   AuthConfigError,
