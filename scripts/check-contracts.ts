@@ -54,7 +54,8 @@ if (!base || !tryOutput("git", ["rev-parse", "--verify", "-q", `${base}:proto`])
     cpSync(join(root, ".deps"), join(dir, ".deps"), { recursive: true });
     cpSync(join(root, "buf.yaml"), join(dir, "buf.yaml"));
     run("buf", ["build", "-o", join(dir, "base.binpb")], { cwd: dir });
-    run("buf", ["breaking", "--against", join(dir, "base.binpb")]);
+    run("buf", ["build", "-o", join(dir, "head.binpb")]);
+    run("buf", ["breaking", join(dir, "head.binpb"), "--against", join(dir, "base.binpb")]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

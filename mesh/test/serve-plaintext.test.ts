@@ -15,8 +15,9 @@ const quiet = createLogger({ service: "test", level: "silent" });
 const policy = parsePolicy({ rpcs: { "grpc.health.v1.Health": { "*": "public" } } });
 const tokens = createTokenVerifier({ jwks: async () => [] });
 
-async function start() {
+async function start(drainTimeoutMs?: number) {
   return serve({
+    drainTimeoutMs,
     name: "test",
     routes: () => {},
     services: ["parley.test.v1.TestService"],
@@ -75,4 +76,20 @@ test("close() reports NOT_SERVING to watchers and ends their streams", async (t)
   await watching;
   t.is(seen[0], Status.SERVING);
   t.true(seen.includes(Status.NOT_SERVING));
+});
+
+test("close() does not wait for idle keep-alive connections (HTTP/1.1 and h2c)", async (t) => {
+  // A drain period far beyond ava's test timeout: close() must finish because nothing is in
+  // flight, not because the drain period ran out.
+  const server = await start(60 * 60 * 1000);
+  const baseUrl = `http://127.0.0.1:${server.port}`;
+  await createClient(Health, createGrpcTransport({ baseUrl })).check({});
+  await createClient(Health, createConnectTransport({ baseUrl, httpVersion: "1.1" })).check({});
+  t.is((await fetch(`${baseUrl}/hello`)).status, 200);
+  await server.close();
+  const refused = await fetch(`${baseUrl}/hello`).then(
+    () => false,
+    () => true,
+  );
+  t.true(refused, "the port no longer accepts connections");
 });

@@ -8,7 +8,13 @@ const H2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
 export interface PlaintextServer {
   readonly net: Server;
   readonly h2: Http2Server;
-  readonly http1: ReturnType<typeof createHttp1Server>;
+  /**
+   * Stops HTTP/1.1 keep-alive: idle connections close now, busy ones once their response is sent.
+   * (Node's own closeIdleConnections() only tracks connections of servers that listen themselves.)
+   */
+  closeHttp1Gracefully(): void;
+  /** Cuts every HTTP/1.1 connection (end of the drain period). */
+  destroyHttp1(): void;
 }
 
 /**
@@ -20,11 +26,46 @@ export function createPlaintextServer(handler: RequestListener): PlaintextServer
   const h2 = createH2cServer(handler as never);
   const http1 = createHttp1Server(handler);
   http1.keepAliveTimeout = 65_000;
-  const net = createNetServer((socket) => route(socket, h2, http1));
-  return { net, h2, http1 };
+  const busy = new Map<Socket, number>();
+  let closing = false;
+
+  http1.on("request", (req, res) => {
+    const socket = req.socket;
+    busy.set(socket, (busy.get(socket) ?? 0) + 1);
+    if (closing) res.setHeader("connection", "close");
+    res.once("close", () => {
+      const left = (busy.get(socket) ?? 1) - 1;
+      busy.set(socket, left);
+      if (closing && left === 0) socket.destroySoon();
+    });
+  });
+
+  const toHttp1 = (socket: Socket) => {
+    if (closing) {
+      socket.destroy();
+      return;
+    }
+    busy.set(socket, 0);
+    socket.once("close", () => busy.delete(socket));
+    http1.emit("connection", socket);
+    socket.resume();
+  };
+
+  const net = createNetServer((socket) => route(socket, h2, toHttp1));
+  return {
+    net,
+    h2,
+    closeHttp1Gracefully() {
+      closing = true;
+      for (const [socket, inFlight] of busy) if (inFlight === 0) socket.destroySoon();
+    },
+    destroyHttp1() {
+      for (const socket of busy.keys()) socket.destroy();
+    },
+  };
 }
 
-function route(socket: Socket, h2: Http2Server, http1: ReturnType<typeof createHttp1Server>) {
+function route(socket: Socket, h2: Http2Server, toHttp1: (socket: Socket) => void) {
   let seen = Buffer.alloc(0);
   const onData = (chunk: Buffer) => {
     seen = Buffer.concat([seen, chunk]);
@@ -40,8 +81,7 @@ function route(socket: Socket, h2: Http2Server, http1: ReturnType<typeof createH
       // the socket must stay paused: flowing data with no listener would be lost.
       h2.emit("connection", socket);
     } else {
-      http1.emit("connection", socket);
-      socket.resume();
+      toHttp1(socket);
     }
   };
   const onError = () => socket.destroy();

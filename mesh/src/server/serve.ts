@@ -126,6 +126,15 @@ export async function serve(options: ServeOptions): Promise<Served> {
       rpc,
     );
     secure.on("session", track);
+    // HTTP/1.1-over-TLS connections have no session; cut them at the end of the drain.
+    const tlsSockets = new Set<import("node:tls").TLSSocket>();
+    secure.on("secureConnection", (socket) => {
+      tlsSockets.add(socket);
+      socket.once("close", () => tlsSockets.delete(socket));
+    });
+    closeHttp1 = () => {
+      for (const socket of tlsSockets) socket.destroy();
+    };
     secure.on("tlsClientError", (err: NodeJS.ErrnoException, socket) => {
       // A client certificate that fails verification shows up as the socket's authorizationError;
       // the error itself then only says the connection was cut.
@@ -136,9 +145,8 @@ export async function serve(options: ServeOptions): Promise<Served> {
   } else {
     const plain = createPlaintextServer(rpc as never);
     plain.h2.on("session", track);
-    closeHttp1 = () => plain.http1.closeAllConnections();
-    const closeIdle = () => plain.http1.closeIdleConnections();
-    shutdown.signal.addEventListener("abort", closeIdle, { once: true });
+    closeHttp1 = () => plain.destroyHttp1();
+    shutdown.signal.addEventListener("abort", () => plain.closeHttp1Gracefully(), { once: true });
     listener = plain.net;
   }
 

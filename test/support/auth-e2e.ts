@@ -1,0 +1,71 @@
+import { ViolationsSchema } from "@bufbuild/protovalidate/gen/buf/validate/validate_pb.js";
+import { ConnectError, type Interceptor } from "@connectrpc/connect";
+import { Argon2PasswordHasher, type Clock, type LoggingMailer } from "@parley/auth";
+
+/**
+ * A clock tests move by hand (auth reads every time from its Clock port). It starts at the wall
+ * clock's current second so that verifiers reading the real time (the mesh's token verifier)
+ * agree with auth about which tokens are live; after that, only `advance` moves it.
+ */
+export class FakeClock implements Clock {
+  constructor(public ms = Math.floor(Date.now() / 1000) * 1000) {}
+  now(): number {
+    return this.ms;
+  }
+  advance(ms: number): void {
+    this.ms += ms;
+  }
+}
+
+/** argon2id with tiny costs: tests only (production keeps the OWASP parameters). */
+export function cheapHasher(): Argon2PasswordHasher {
+  return new Argon2PasswordHasher({ memoryCost: 64, timeCost: 1, parallelism: 1 });
+}
+
+/** Per-call options carrying `Authorization: Bearer <token>`. */
+export function bearer(token: string): { headers: Record<string, string> } {
+  return { headers: { authorization: `Bearer ${token}` } };
+}
+
+/** A client interceptor that signs every call in with whatever token `current()` returns. */
+export function bearerInterceptor(current: () => string | undefined): Interceptor {
+  return (next) => (req) => {
+    const token = current();
+    if (token) req.header.set("authorization", `Bearer ${token}`);
+    return next(req);
+  };
+}
+
+/** Awaits a call that must fail and returns its ConnectError (fails the test if it succeeded). */
+export async function rejection(call: Promise<unknown>): Promise<ConnectError> {
+  try {
+    await call;
+  } catch (err) {
+    return ConnectError.from(err);
+  }
+  throw new Error("expected the call to fail, but it succeeded");
+}
+
+/** The field paths (e.g. `username`) of every `buf.validate.Violations` detail on an error. */
+export function violatedFields(err: ConnectError): string[] {
+  return err
+    .findDetails(ViolationsSchema)
+    .flatMap((detail) => detail.violations)
+    .map((v) => (v.field?.elements ?? []).map((e) => e.fieldName).join("."));
+}
+
+/** The JOSE header of a compact JWT (no verification). */
+export function jwtHeader(token: string): { kid?: string; alg?: string } {
+  const [header] = token.split(".");
+  return JSON.parse(Buffer.from(header ?? "", "base64url").toString("utf8"));
+}
+
+/** The reset token of the latest mail auth sent to `email` (read from the reset link). */
+export function resetTokenSentTo(mailer: LoggingMailer, email: string): string | undefined {
+  const mail = mailer
+    .sent()
+    .filter((m) => m.to === email)
+    .at(-1);
+  const link = mail?.text.match(/https?:\/\/\S+/)?.[0];
+  return link ? (new URL(link).searchParams.get("token") ?? undefined) : undefined;
+}
