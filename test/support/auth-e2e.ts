@@ -46,12 +46,21 @@ export async function rejection(call: Promise<unknown>): Promise<ConnectError> {
   throw new Error("expected the call to fail, but it succeeded");
 }
 
-/** The field paths (e.g. `username`) of every `buf.validate.Violations` detail on an error. */
+/**
+ * The field paths (e.g. `username`) named by the `buf.validate.Violations` details of an error,
+ * sorted, each once (a field can break several rules).
+ */
 export function violatedFields(err: ConnectError): string[] {
-  return err
+  const paths = err
     .findDetails(ViolationsSchema)
     .flatMap((detail) => detail.violations)
     .map((v) => (v.field?.elements ?? []).map((e) => e.fieldName).join("."));
+  return [...new Set(paths)].sort();
+}
+
+/** How many field violations (rule breaks) the error's details list. */
+export function violationCount(err: ConnectError): number {
+  return err.findDetails(ViolationsSchema).flatMap((detail) => detail.violations).length;
 }
 
 /** The JOSE header of a compact JWT (no verification). */
