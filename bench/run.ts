@@ -12,7 +12,7 @@
  */
 import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
-import { availableParallelism, cpus, tmpdir } from "node:os";
+import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { OWASP_ARGON2ID } from "@parley/auth";
 import { type BenchAccount, registerAccounts } from "./auth/accounts.js";
@@ -141,7 +141,9 @@ function printHeader(opts: BenchOptions, plan: CpuPlan): void {
   const model = cpus()[0]?.model.trim() ?? "unknown CPU";
   const pool = process.env.UV_THREADPOOL_SIZE;
   console.log(`Parley benchmarks, ${new Date().toISOString()}`);
-  console.log(`node ${process.version} ${process.platform}/${process.arch}; ${model}, ${availableParallelism()} cores`);
+  console.log(
+    `node ${process.version} ${process.platform}/${process.arch}; ${model}; ${cpus().length} cores, ${plan.allowed.length} allowed to this run`,
+  );
   console.log(`cores: ${plan.description}`);
   console.log(`UV_THREADPOOL_SIZE: ${pool ?? "unset (libuv default 4)"}`);
   console.log(
@@ -153,7 +155,9 @@ function printHeader(opts: BenchOptions, plan: CpuPlan): void {
   console.log();
 }
 
-const pct = (part: number, whole: number) => `${fmt((100 * part) / whole)}%`;
+function pct(part: number, whole: number): string {
+  return `${fmt((100 * part) / whole)}%`;
+}
 
 function printGetMe(opts: BenchOptions, rows: { variant: ServerVariant; result: LoadResult }[]) {
   console.log(

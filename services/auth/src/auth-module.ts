@@ -73,7 +73,12 @@ export async function createAuth(
   const ownMailer = options.mailer === undefined;
   const mailer =
     options.mailer ??
-    (config.smtpUrl ? new SmtpMailer(config.smtpUrl, config.mailFrom) : new LoggingMailer(logger));
+    (config.smtpUrl
+      ? new SmtpMailer(config.smtpUrl, config.mailFrom)
+      : new LoggingMailer(
+          logger,
+          config.dataDir === ":memory:" ? undefined : join(config.dataDir, "outbox"),
+        ));
 
   try {
     const signingKeys = new SigningKeyRing({
