@@ -1,6 +1,6 @@
 import { create, type DescFile, toBinary } from "@bufbuild/protobuf";
 import { FileDescriptorSetSchema } from "@bufbuild/protobuf/wkt";
-import * as grpc from "@grpc/grpc-js";
+import type * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
 import { file_parley_auth_v1_auth_service } from "@parley/gen/parley/auth/v1/auth_service_pb.js";
 
@@ -49,6 +49,7 @@ export function loadAuthService(): grpc.ServiceDefinition {
     LOADER_OPTIONS,
   );
   const service = definition[AUTH_SERVICE];
-  if (!service || !("GetMe" in service)) throw new Error(`${AUTH_SERVICE} missing from descriptors`);
+  if (!service || !("GetMe" in service))
+    throw new Error(`${AUTH_SERVICE} missing from descriptors`);
   return service as grpc.ServiceDefinition;
 }

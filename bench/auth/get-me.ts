@@ -21,7 +21,11 @@ const FULL_CHAIN = ["tracing", "logging", "error", "access", "validation"];
 const without = (name: string) => FULL_CHAIN.filter((n) => n !== name).join(",");
 
 /** The Parley server as auth's main.ts runs it: serveAuth(), OTel SDK registered. */
-export const PARLEY: ServerVariant = { id: "parley", label: "Parley serveAuth()", script: PARLEY_SERVER };
+export const PARLEY: ServerVariant = {
+  id: "parley",
+  label: "Parley serveAuth()",
+  script: PARLEY_SERVER,
+};
 
 /** The baseline every ratio is taken against. */
 export const PLAIN: ServerVariant = {
@@ -35,10 +39,11 @@ export const GET_ME_VARIANTS: readonly ServerVariant[] = [
   PARLEY,
   PLAIN,
   {
+    // The framework floor: what Parley's stack costs before any mesh interceptor.
     id: "connect-bare",
     label: "connect-node, bearer check only",
     script: CHAIN_SERVER,
-    env: { BENCH_CHAIN: "bearer" },
+    env: { BENCH_CHAIN: "bearer", BENCH_OTEL_SDK: "off" },
   },
   {
     id: "chain-all",
@@ -120,7 +125,9 @@ export async function checkGetMe(
     const id = await client.getMe(account.accessToken);
     const want = expected?.get(account.accessToken);
     if (!id || (want !== undefined && id !== want)) {
-      throw new Error(`GetMe for ${account.username} answered "${id}", expected "${want ?? "an id"}"`);
+      throw new Error(
+        `GetMe for ${account.username} answered "${id}", expected "${want ?? "an id"}"`,
+      );
     }
     ids.set(account.accessToken, id);
   }

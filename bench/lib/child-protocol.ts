@@ -33,7 +33,10 @@ export function runServerChild(start: () => Promise<ChildServer>): void {
     process.exit(2);
   }
   let server: ChildServer | undefined;
+  let stopping = false;
   const stop = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
     try {
       await server?.close();
     } finally {

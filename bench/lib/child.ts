@@ -22,6 +22,8 @@ export interface StartChildOptions {
   readonly env?: Record<string, string>;
   /** Core to pin the child to (`taskset -c`); undefined runs it unpinned. */
   readonly core: number | undefined;
+  /** Extra Node flags for the child, e.g. `--cpu-prof` (see BENCH_SERVER_NODE_ARGS). */
+  readonly nodeArgs: readonly string[];
   /** Send the child's stdout (its pino logs) to /dev/null instead of this terminal. */
   readonly discardStdout?: boolean;
 }
@@ -50,6 +52,7 @@ export async function startChild(options: StartChildOptions): Promise<ServerChil
   hookCleanup();
   const [command, ...args] = pinnedCommand(options.core, [
     process.execPath,
+    ...options.nodeArgs,
     "--import",
     "tsx",
     options.script,
@@ -72,7 +75,8 @@ export async function startChild(options: StartChildOptions): Promise<ServerChil
     );
     child.on("message", (message: FromChild) => {
       if (message.type === "ready") resolve(message.port);
-      else if (message.type === "failed") reject(new Error(`${options.script}: ${message.message}`));
+      else if (message.type === "failed")
+        reject(new Error(`${options.script}: ${message.message}`));
       else if (message.type === "cpu") pending.get(message.id)?.(message);
     });
   });

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { type LatencySummary, LatencyRecorder } from "./stats.js";
+import { busyDelta, busyMsByCore } from "./machine.js";
+import { LatencyRecorder, type LatencySummary } from "./stats.js";
 
 /** CPU time a process spent during the measured window, and the wall time of that window. */
 export interface CpuWindow {
@@ -36,6 +37,8 @@ export interface LoadResult {
   /** The load generator's own CPU use in the window (to spot a client-bound run). */
   readonly client: CpuWindow;
   readonly server: CpuWindow | undefined;
+  /** Busy ms per core over the window, every process on the machine (from /proc/stat). */
+  readonly busyByCore: number[] | undefined;
 }
 
 /**
@@ -76,6 +79,7 @@ export async function runClosedLoop(options: ClosedLoopOptions): Promise<LoadRes
 
   await Promise.race([sleep(options.warmupMs), crashed]);
   await options.server?.start();
+  const busy0 = busyMsByCore();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   phase = "measure";
@@ -83,8 +87,14 @@ export async function runClosedLoop(options: ClosedLoopOptions): Promise<LoadRes
   phase = "done";
   const wallMs = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
+  const busyByCore = busyDelta(busy0, busyMsByCore());
   const server = await options.server?.end();
-  await crashed;
+  // Calls have no deadline: a server that stopped answering must not hang the run.
+  const drained = await Promise.race([
+    crashed.then(() => true),
+    sleep(15_000, false, { ref: false }),
+  ]);
+  if (!drained) throw new Error("calls still in flight 15 s after the measured window");
 
   const latency = recorder.summary();
   return {
@@ -96,5 +106,6 @@ export async function runClosedLoop(options: ClosedLoopOptions): Promise<LoadRes
     latency,
     client: { cpuMs: (cpu.user + cpu.system) / 1000, wallMs },
     server,
+    busyByCore,
   };
 }

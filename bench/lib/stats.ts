@@ -25,7 +25,9 @@ export class LatencyRecorder {
   summary(): LatencySummary {
     const sorted = this.samples.slice(0, this.size).sort();
     const at = (p: number) =>
-      sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)]!;
+      sorted.length === 0
+        ? Number.NaN
+        : sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)]!;
     let sum = 0;
     for (const v of sorted) sum += v;
     return {

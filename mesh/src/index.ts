@@ -5,6 +5,10 @@
  */
 export * from "./auth/claims.js";
 export * from "./auth/token-verifier.js";
+export * from "./bus/consumer-span.js";
+export * from "./bus/memory-pubsub.js";
+export * from "./bus/pubsub.js";
+export * from "./bus/redis-pubsub.js";
 export * from "./client/connect-to.js";
 export * from "./client/retry-interceptor.js";
 export * from "./config/mesh-config.js";
@@ -18,6 +22,8 @@ export * from "./policy/policy.js";
 export * from "./process/run-until-signal.js";
 export * from "./rate-limit/memory-rate-limiter.js";
 export * from "./rate-limit/rate-limiter.js";
+export * from "./rate-limit/redis-rate-limiter.js";
+export * from "./redis/create-redis-client.js";
 export * from "./server/serve.js";
 export * from "./telemetry/logger.js";
 export * from "./telemetry/start-tracing.js";

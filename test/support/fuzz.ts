@@ -73,15 +73,20 @@ export const SERVER_FAULT_CODES: ReadonlySet<Code> = new Set([
   Code.Unimplemented,
 ]);
 
-/** gRPC status numbers of {@link SERVER_FAULT_CODES} as they appear in `grpc-status`. */
-export const SERVER_FAULT_GRPC_STATUSES: ReadonlySet<number> = new Set(
-  [...SERVER_FAULT_CODES].map(Number),
-);
+/**
+ * `grpc-status` values that mean the server failed: unknown, internal, data_loss. Not
+ * unimplemented: gRPC and Connect answer a request with the wrong number of messages (say an
+ * empty body for a unary method) with it, so raw bodies can earn it honestly.
+ */
+export const SERVER_FAULT_GRPC_STATUSES: ReadonlySet<number> = new Set([
+  Code.Unknown,
+  Code.Internal,
+  Code.DataLoss,
+]);
 
 type Mode = "valid" | "mixed" | "hostile";
 
 const ABSENT = Symbol("absent");
-type Maybe<T> = T | typeof ABSENT;
 
 /**
  * Requests for `method`, as messages of its input type. A third are built to pass the input's
@@ -869,8 +874,10 @@ export function grpcStatusOf(res: RawResponse): number | undefined {
 
 /**
  * One HTTP/2 request with prior knowledge (h2c) or TLS, on its own connection, so whatever the
- * server does to it (GOAWAY, RST_STREAM) cannot leak into the next request. Rejects when the
- * stream fails without a response.
+ * server does to it (GOAWAY, RST_STREAM) cannot leak into the next request. Done when the
+ * response has ended, as gRPC clients do: a server may answer (say, with an error trailer) before
+ * reading the whole request body, and then stops granting flow-control window for the rest.
+ * Rejects when the stream fails without a response, or after `timeoutMs` (default 10 s).
  */
 export async function h2Request(
   baseUrl: string,
@@ -883,20 +890,28 @@ export async function h2Request(
   },
 ): Promise<RawResponse> {
   const session: ClientHttp2Session = h2Connect(baseUrl);
+  let timer: NodeJS.Timeout | undefined;
   try {
     return await new Promise<RawResponse>((resolve, reject) => {
+      const timeoutMs = request.timeoutMs ?? 10_000;
+      timer = setTimeout(() => reject(new Error(`no response within ${timeoutMs} ms`)), timeoutMs);
       session.on("error", reject);
-      const stream = session.request({
-        ":method": request.method ?? "POST",
-        ":path": request.path,
-        ...request.headers,
-      });
-      stream.setTimeout(request.timeoutMs ?? 10_000, () =>
-        stream.close(undefined, () => reject(new Error("HTTP/2 request timed out"))),
+      const body = request.body && request.body.length > 0 ? Buffer.from(request.body) : undefined;
+      const stream = session.request(
+        { ":method": request.method ?? "POST", ":path": request.path, ...request.headers },
+        { endStream: body === undefined },
       );
-      let headers: IncomingHttpHeaders = {};
+      let headers: IncomingHttpHeaders | undefined;
       let trailers: IncomingHttpHeaders = {};
       const chunks: Buffer[] = [];
+      const settle = () => {
+        const status = Number(headers?.[":status"]);
+        if (!headers || !Number.isFinite(status)) {
+          reject(new Error(`stream ended without a response (rst code ${stream.rstCode})`));
+        } else {
+          resolve({ status, headers, trailers, body: Buffer.concat(chunks) });
+        }
+      };
       stream.on("response", (h) => {
         headers = h;
       });
@@ -904,19 +919,14 @@ export async function h2Request(
         trailers = t;
       });
       stream.on("data", (chunk: Buffer) => chunks.push(chunk));
-      stream.on("error", reject);
-      stream.on("close", () => {
-        const status = Number(headers[":status"]);
-        if (!Number.isFinite(status)) {
-          reject(new Error(`stream closed without a response (rst code ${stream.rstCode})`));
-          return;
-        }
-        resolve({ status, headers, trailers, body: Buffer.concat(chunks) });
-      });
-      stream.end(request.body ? Buffer.from(request.body) : undefined);
+      stream.on("end", settle);
+      stream.on("close", settle);
+      stream.on("error", (err) => (headers ? settle() : reject(err)));
+      if (body) stream.end(body);
     });
   } finally {
-    session.close();
+    clearTimeout(timer);
+    session.destroy();
   }
 }
 
@@ -1037,7 +1047,10 @@ export function httpRequestArbitrary(
     headerValue(16),
   );
   const path = fc.oneof(
-    fc.tuple(fc.constantFrom(...rpcPaths), query).map(([p, q]) => `${p}${q}`),
+    {
+      arbitrary: fc.tuple(fc.constantFrom(...rpcPaths), query).map(([p, q]) => `${p}${q}`),
+      weight: 6,
+    },
     fc
       .tuple(fc.constantFrom(...rpcPaths), segment)
       .map(([p, s]) => `${p}/${encodeURI(s).replaceAll("?", "%3F").replaceAll("#", "%23")}`),
@@ -1066,19 +1079,24 @@ export function httpRequestArbitrary(
     fc.stringMatching(/^[A-Z]{1,10}$/).filter((m) => !["CONNECT", "TRACE", "TRACK"].includes(m)),
   );
   const contentType = fc.oneof(
+    {
+      arbitrary: fc.constantFrom(
+        "application/proto",
+        "application/json",
+        "application/grpc",
+        "application/grpc+proto",
+        "application/grpc+json",
+        "application/grpc-web+proto",
+        "application/connect+proto",
+        "application/connect+json",
+      ),
+      weight: 4,
+    },
     fc.constantFrom(
-      "application/proto",
-      "application/json",
       "application/json; charset=utf-8",
       "application/json; charset=latin1",
-      "application/grpc",
-      "application/grpc+proto",
-      "application/grpc+json",
       "application/grpc-web",
-      "application/grpc-web+proto",
       "application/grpc-web-text",
-      "application/connect+proto",
-      "application/connect+json",
       "text/plain",
       "multipart/form-data; boundary=x",
       "application/x-www-form-urlencoded",

@@ -37,7 +37,10 @@ export function loadGrpcJs(...files: DescFile[]): grpc.GrpcObject {
 }
 
 /** Looks a service's client constructor up by its fully qualified name. */
-export function serviceClient(root: grpc.GrpcObject, typeName: string): grpc.ServiceClientConstructor {
+export function serviceClient(
+  root: grpc.GrpcObject,
+  typeName: string,
+): grpc.ServiceClientConstructor {
   let node: unknown = root;
   for (const part of typeName.split(".")) node = (node as Record<string, unknown>)[part];
   if (typeof node !== "function") throw new Error(`${typeName} is not in the loaded package`);
@@ -51,15 +54,17 @@ export function unary<Res = Record<string, unknown>>(
   request: object,
   metadata: grpc.Metadata = new grpc.Metadata(),
 ): Promise<Res> {
-  const fn = (client as unknown as Record<string, grpc.requestCallback<Res> | undefined>)[method];
+  type UnaryMethod = (
+    request: object,
+    metadata: grpc.Metadata,
+    options: grpc.CallOptions,
+    callback: (err: grpc.ServiceError | null, res: Res) => void,
+  ) => grpc.ClientUnaryCall;
+  const fn = (client as unknown as Record<string, UnaryMethod | undefined>)[method];
   if (typeof fn !== "function") throw new Error(`the client has no method ${method}`);
   return new Promise((resolve, reject) => {
-    (fn as unknown as Function).call(
-      client,
-      request,
-      metadata,
-      { deadline: Date.now() + 10_000 },
-      (err: grpc.ServiceError | null, res: Res) => (err ? reject(err) : resolve(res)),
+    fn.call(client, request, metadata, { deadline: Date.now() + 10_000 }, (err, res) =>
+      err ? reject(err) : resolve(res),
     );
   });
 }

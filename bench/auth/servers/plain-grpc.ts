@@ -24,7 +24,13 @@ import { join } from "node:path";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import * as grpc from "@grpc/grpc-js";
-import { AUTH_DATABASE_FILE, loadConfig, openSqliteAuthStore, SigningKeyRing, systemClock } from "@parley/auth";
+import {
+  AUTH_DATABASE_FILE,
+  loadConfig,
+  openSqliteAuthStore,
+  SigningKeyRing,
+  systemClock,
+} from "@parley/auth";
 import { GetMeResponseSchema } from "@parley/gen/parley/auth/v1/auth_service_pb.js";
 import { Role, UserSchema } from "@parley/gen/parley/auth/v1/user_pb.js";
 import { ACCESS_TOKEN_ALGORITHM, ACCESS_TOKEN_AUDIENCE, ACCESS_TOKEN_ISSUER } from "@parley/mesh";

@@ -27,6 +27,8 @@ export interface TokenVerifierOptions {
   readonly isDenied?: (tokenId: string) => Promise<boolean>;
   /** Minimum time between two JWKS fetches triggered by unknown `kid`s (default 10 s). */
   readonly minRefreshIntervalMs?: number;
+  /** How many verified tokens to remember until they expire (default 10,000; 0 disables). */
+  readonly cacheSize?: number;
   /** Clock skew tolerated on `exp`/`iat`, in seconds (default 30). */
   readonly clockToleranceSec?: number;
   readonly now?: () => number;
@@ -35,6 +37,8 @@ export interface TokenVerifierOptions {
 /**
  * Verifies Parley access tokens locally, never calling auth per request: public keys are cached
  * by `kid` and refetched only when a token names a key the cache does not know (key rotation).
+ * A token whose signature checked out is remembered until it expires, so a client's next calls
+ * skip the Ed25519 verification; the denylist (logout) is still consulted on every call.
  */
 export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifier {
   const minRefresh = options.minRefreshIntervalMs ?? 10_000;
@@ -69,8 +73,34 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     return fetched;
   }
 
+  const cacheSize = options.cacheSize ?? 10_000;
+  const verified = new Map<string, AuthenticatedUser>();
+  const remember = (token: string, user: AuthenticatedUser) => {
+    if (cacheSize === 0) return;
+    if (verified.size >= cacheSize) {
+      for (const [key, entry] of verified) {
+        if (entry.expiresAt.getTime() <= now() || verified.size >= cacheSize) verified.delete(key);
+        if (verified.size < cacheSize * 0.9) break;
+      }
+    }
+    verified.set(token, user);
+  };
+  const tolerance = (options.clockToleranceSec ?? 30) * 1000;
+
+  async function checkDenied(user: AuthenticatedUser): Promise<AuthenticatedUser> {
+    if (options.isDenied && (await options.isDenied(user.tokenId))) {
+      throw new InvalidTokenError("token was logged out");
+    }
+    return user;
+  }
+
   return {
     async verify(token) {
+      const cached = verified.get(token);
+      if (cached) {
+        if (cached.expiresAt.getTime() + tolerance > now()) return checkDenied(cached);
+        verified.delete(token);
+      }
       let payload: JWTPayload;
       try {
         ({ payload } = await jwtVerify(token, (header) => keyFor(header.kid), {
@@ -90,10 +120,15 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
       if (!sub || !jti || !exp || (role !== "member" && role !== "admin")) {
         throw new InvalidTokenError("token lacks required claims");
       }
-      if (options.isDenied && (await options.isDenied(jti))) {
-        throw new InvalidTokenError("token was logged out");
-      }
-      return { id: sub, role: role as UserRole, tokenId: jti, expiresAt: new Date(exp * 1000) };
+      const user = {
+        id: sub,
+        role: role as UserRole,
+        tokenId: jti,
+        expiresAt: new Date(exp * 1000),
+      };
+      await checkDenied(user);
+      remember(token, user);
+      return user;
     },
   };
 }

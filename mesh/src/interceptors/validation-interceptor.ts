@@ -1,6 +1,7 @@
 import type { DescMessage } from "@bufbuild/protobuf";
 import { createValidator, type Validator, violationsToProto } from "@bufbuild/protovalidate";
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+import { asInvalidArgument, isDecodeFailure } from "../server/decode-failures.js";
 
 /**
  * Enforces the protovalidate rules written in the contracts before a handler runs, so every
@@ -20,14 +21,22 @@ export function validationInterceptor(validator: Validator = createValidator()):
   };
 }
 
+/**
+ * Validates each message of a request stream as the handler reads it. Stream messages are
+ * decoded here too, so an undecodable one becomes `invalid_argument` (see decode-failures.ts).
+ */
 async function* validated<T extends object>(
   validator: Validator,
   schema: DescMessage,
   messages: AsyncIterable<T>,
 ): AsyncGenerator<T> {
-  for await (const message of messages) {
-    check(validator, schema, message);
-    yield message;
+  try {
+    for await (const message of messages) {
+      check(validator, schema, message);
+      yield message;
+    }
+  } catch (err) {
+    throw isDecodeFailure(err) ? asInvalidArgument(err) : err;
   }
 }
 

@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { createSecureServer, type Http2Session } from "node:http2";
 import type { AddressInfo } from "node:net";
 import { type ConnectRouter, createContextValues, type Interceptor } from "@connectrpc/connect";
@@ -13,6 +14,7 @@ import { serverTracingInterceptor } from "../interceptors/tracing-interceptor.js
 import { validationInterceptor } from "../interceptors/validation-interceptor.js";
 import type { Policy } from "../policy/policy.js";
 import type { Logger } from "../telemetry/logger.js";
+import { answerDecodeFailuresAsInvalid, decodedMarker } from "./decode-failures.js";
 import { peerOf } from "./peer-identity.js";
 import { createPlaintextServer } from "./plaintext-server.js";
 
@@ -68,7 +70,10 @@ export interface Served {
 export async function serve(options: ServeOptions): Promise<Served> {
   const health = new HealthRegistry(options.services);
   const shutdown = new AbortController();
+  // Every in-flight call listens for shutdown: past 10 calls Node would warn of a listener leak.
+  setMaxListeners(Number.POSITIVE_INFINITY, shutdown.signal);
   const interceptors: Interceptor[] = [
+    decodedMarker(),
     serverTracingInterceptor(),
     loggingInterceptor(options.logger),
     errorInterceptor(),
@@ -79,6 +84,8 @@ export async function serve(options: ServeOptions): Promise<Served> {
     routes(router) {
       options.routes(router);
       router.service(Health, createHealthService(health));
+      // The adapter builds its routes from router.handlers once this returns.
+      answerDecodeFailuresAsInvalid(router.handlers);
     },
     interceptors,
     shutdownSignal: shutdown.signal,

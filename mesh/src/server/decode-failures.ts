@@ -1,0 +1,168 @@
+import {
+  Code,
+  ConnectError,
+  type ContextValues,
+  createContextKey,
+  createContextValues,
+  type Interceptor,
+} from "@connectrpc/connect";
+import type {
+  UniversalHandler,
+  UniversalServerRequest,
+  UniversalServerResponse,
+} from "@connectrpc/connect/protocol";
+
+/**
+ * What connect-es (2.1) says, under `internal`, about request bodies it cannot decode: protobuf
+ * bytes that do not parse, a frame flagged compressed without a negotiated encoding, compressed
+ * data that does not decompress. Those are the caller's fault; answered as `internal` (HTTP 500)
+ * they would make one client's garbage count as server errors in alerts and in Envoy's outlier
+ * detection. The mesh answers `invalid_argument` instead, as connect-go does.
+ */
+const DECODE_FAILURE =
+  /^(?:parse binary: |received compressed envelope, but do not know how to decompress$|decompression failed$)/;
+
+/** Whether an error is connect-es reporting an undecodable request body as `internal`. */
+export function isDecodeFailure(err: unknown): err is ConnectError {
+  return (
+    err instanceof ConnectError && err.code === Code.Internal && DECODE_FAILURE.test(err.rawMessage)
+  );
+}
+
+/** The `invalid_argument` error a decode failure should have been. */
+export function asInvalidArgument(err: ConnectError): ConnectError {
+  return new ConnectError(err.rawMessage, Code.InvalidArgument, err.metadata, undefined, err);
+}
+
+/** Set per request; the interceptors flip it when the request message was decoded. */
+const kDecoded = createContextKey<{ decoded: boolean } | undefined>(undefined, {
+  description: "request reached the interceptors",
+});
+
+/**
+ * The first interceptor: a unary request that reaches it was decoded, so a failure after this
+ * point (say a peer's garbage answer to an outgoing call) stays the server's fault.
+ */
+export function decodedMarker(): Interceptor {
+  return (next) => (req) => {
+    const state = req.contextValues.get(kDecoded);
+    if (state) state.decoded = true;
+    return next(req);
+  };
+}
+
+/**
+ * Wraps the router's handlers so that a unary request whose body fails to decode, before any
+ * interceptor ran, is answered `invalid_argument` in every protocol: Connect (HTTP 400 and the
+ * JSON error), gRPC (`grpc-status` trailer) and gRPC-Web (trailer frame). Streaming requests are
+ * decoded inside the interceptors, where the validation interceptor maps the same failures.
+ */
+export function answerDecodeFailuresAsInvalid(handlers: UniversalHandler[]): void {
+  for (const [i, handler] of handlers.entries()) {
+    const wrapped = async (req: UniversalServerRequest): Promise<UniversalServerResponse> => {
+      const state = { decoded: false };
+      const contextValues: ContextValues = req.contextValues ?? createContextValues();
+      contextValues.set(kDecoded, state);
+      const res = await handler({ ...req, contextValues });
+      return reclassify(res, () => !state.decoded);
+    };
+    handlers[i] = Object.assign(wrapped, handler);
+  }
+}
+
+async function reclassify(
+  res: UniversalServerResponse,
+  undecoded: () => boolean,
+): Promise<UniversalServerResponse> {
+  const type = res.header?.get("content-type") ?? "";
+  if (type.startsWith("application/grpc-web")) {
+    return res.body ? { ...res, body: fixTrailerFrames(res.body, undecoded) } : res;
+  }
+  if (type.startsWith("application/grpc")) {
+    const fix = () => {
+      if (res.trailer && undecoded()) fixGrpcStatus(res.trailer);
+    };
+    // The status lands in the trailers while the body is read.
+    if (!res.body) fix();
+    return res.body ? { ...res, body: afterLast(res.body, fix) } : res;
+  }
+  if (res.status === 500 && res.body && undecoded() && !res.header?.has("content-encoding")) {
+    return fixConnectUnaryError(res, res.body);
+  }
+  return res;
+}
+
+async function* afterLast<T>(items: AsyncIterable<T>, then: () => void): AsyncGenerator<T> {
+  yield* items;
+  then();
+}
+
+function fixGrpcStatus(trailer: Headers): void {
+  if (trailer.get("grpc-status") !== String(Code.Internal)) return;
+  let message: string;
+  try {
+    message = decodeURIComponent(trailer.get("grpc-message") ?? "");
+  } catch {
+    return;
+  }
+  if (DECODE_FAILURE.test(message)) {
+    trailer.set("grpc-status", String(Code.InvalidArgument));
+  }
+}
+
+/** gRPC-Web ends the body with an uncompressed trailer frame (flags 0x80) of CRLF header lines. */
+async function* fixTrailerFrames(
+  body: AsyncIterable<Uint8Array>,
+  undecoded: () => boolean,
+): AsyncGenerator<Uint8Array> {
+  for await (const chunk of body) {
+    if (chunk.byteLength < 5 || chunk[0] !== 0x80 || !undecoded()) {
+      yield chunk;
+      continue;
+    }
+    const trailer = new Headers();
+    for (const line of new TextDecoder().decode(chunk.subarray(5)).split("\r\n")) {
+      const colon = line.indexOf(":");
+      if (colon > 0) trailer.append(line.slice(0, colon).trim(), line.slice(colon + 1).trim());
+    }
+    fixGrpcStatus(trailer);
+    let text = "";
+    trailer.forEach((value, key) => {
+      text += `${key}: ${value}\r\n`;
+    });
+    const data = new TextEncoder().encode(text);
+    const frame = new Uint8Array(5 + data.byteLength);
+    new DataView(frame.buffer).setUint32(1, data.byteLength);
+    frame[0] = 0x80;
+    frame.set(data, 5);
+    yield frame;
+  }
+}
+
+/** A Connect unary error is one JSON object, `{ code, message, details? }`, with HTTP 500. */
+async function fixConnectUnaryError(
+  res: UniversalServerResponse,
+  body: AsyncIterable<Uint8Array>,
+): Promise<UniversalServerResponse> {
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of body) chunks.push(chunk);
+  const bytes = Buffer.concat(chunks);
+  const unchanged = { ...res, body: once(bytes) };
+  let error: { code?: unknown; message?: unknown };
+  try {
+    error = JSON.parse(bytes.toString("utf8"));
+  } catch {
+    return unchanged;
+  }
+  const message = typeof error.message === "string" ? error.message : "";
+  if (error.code !== "internal" || !DECODE_FAILURE.test(message)) {
+    return unchanged;
+  }
+  const fixed = Buffer.from(JSON.stringify({ ...error, code: "invalid_argument" }));
+  res.header?.set("content-length", String(fixed.byteLength));
+  return { ...res, status: 400, body: once(fixed) };
+}
+
+async function* once(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
+  yield bytes;
+}

@@ -1,0 +1,360 @@
+import { Code, createClient, type Transport } from "@connectrpc/connect";
+import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
+import { LoggingMailer } from "@parley/auth";
+import {
+  Health,
+  HealthCheckResponse_ServingStatus as ServingStatus,
+} from "@parley/gen/grpc/health/v1/health_pb.js";
+import { AuthService } from "@parley/gen/parley/auth/v1/auth_service_pb.js";
+import { Role } from "@parley/gen/parley/auth/v1/user_pb.js";
+import type { ExecutionContext } from "ava";
+import test from "ava";
+import fc from "fast-check";
+import { decodeProtectedHeader, generateKeyPair, SignJWT } from "jose";
+import { cheapHasher } from "../services/auth/test/helpers/harness.js";
+import { captureLogger, startAuthServer } from "./support/auth-server.js";
+import {
+  callRpc,
+  describeOutcome,
+  garbageAuthorization,
+  grpcBodyArbitrary,
+  grpcStatusOf,
+  h2Request,
+  http1Request,
+  httpRequestArbitrary,
+  jsonBodyArbitrary,
+  jsonEncodable,
+  protoBodyArbitrary,
+  type RawResponse,
+  requestArbitrary,
+  SERVER_FAULT_CODES,
+  SERVER_FAULT_GRPC_STATUSES,
+} from "./support/fuzz.js";
+
+/**
+ * Robustness of auth as deployed (mesh runtime + service + SQLite) against random input: every
+ * RPC with random field values over gRPC and Connect JSON, random bodies under each content type,
+ * and random HTTP requests. Failures print fast-check's seed and path; replay one with
+ * `fc.assert(..., { seed, path })`.
+ */
+
+/** Runs per property; argon2 (even cheap) and two cores bound these. */
+const RUNS = { rpc: 400, body: 300, http: 2000 } as const;
+
+const log = captureLogger("auth");
+// Rate limits off: fuzzing should reach handlers, not stop at resource_exhausted.
+const server = await startAuthServer({
+  env: {
+    PARLEY_AUTH_LOGIN_LIMIT_PER_ACCOUNT: "off",
+    PARLEY_AUTH_LOGIN_LIMIT_PER_ADDRESS: "off",
+    PARLEY_AUTH_REGISTER_LIMIT_PER_ADDRESS: "off",
+    PARLEY_AUTH_RESET_LIMIT_PER_ADDRESS: "off",
+    PARLEY_AUTH_RESET_LIMIT_PER_EMAIL: "off",
+  },
+  // Fuzz server only: argon2id with tiny costs, so hundreds of registrations stay fast.
+  passwordHasher: cheapHasher(),
+  mailer: new LoggingMailer(),
+  logger: log.logger,
+});
+
+const baseUrl = `http://127.0.0.1:${server.served.port}`;
+const transports: readonly [string, Transport][] = [
+  ["gRPC", createGrpcTransport({ baseUrl })],
+  ["Connect JSON", createConnectTransport({ baseUrl, httpVersion: "1.1" })],
+];
+const auth = createClient(AuthService, transports[0]![1]);
+
+// Accounts the fuzzer can hit: the first registered becomes admin.
+const PASSWORD = "correct horse battery staple";
+async function register(username: string) {
+  const email = `${username}@example.com`;
+  const { session } = await auth.register({ username, email, password: PASSWORD });
+  if (!session?.user) throw new Error("register returned no session");
+  return { ...session.user, email, accessToken: session.accessToken };
+}
+const admin = await register("fuzz-admin");
+const member = await register("fuzz-member");
+const victim = await register("fuzz-victim");
+if (admin.role !== Role.ADMIN) throw new Error("the first account should be admin");
+const asAdmin = { headers: { authorization: `Bearer ${admin.accessToken}` } };
+
+// Secrets the server issued, so some fuzzed requests carry real ones (reset and refresh tokens
+// belong to the victim, whose password and sessions the fuzzer may change).
+const refreshTokens: string[] = [];
+for (let i = 0; i < 8; i++) {
+  const { session } = await auth.login({ login: victim.username, password: PASSWORD });
+  refreshTokens.push(session?.refreshToken ?? "");
+}
+const mailer = server.auth.mailer as LoggingMailer;
+for (let i = 0; i < 4; i++) await auth.requestPasswordReset({ email: victim.email });
+await new Promise((resolve) => setTimeout(resolve, 50)); // reset mails are sent in the background
+const resetTokens = mailer
+  .sent()
+  .map((m) => /token=([^\s]+)/.exec(m.text)?.[1])
+  .filter((t): t is string => t !== undefined)
+  .map(decodeURIComponent);
+const { nextPageToken } = await auth.listUsers({ pageSize: 1 }, asAdmin);
+
+const names = [admin.username, member.username, victim.username];
+const emails = [admin.email, member.email, victim.email];
+const hints: Record<string, fc.Arbitrary<unknown>> = {
+  "parley.auth.v1.RegisterRequest.username": fc.constantFrom(...names, "FUZZ-ADMIN"),
+  "parley.auth.v1.RegisterRequest.email": fc.constantFrom(...emails, "FUZZ-ADMIN@EXAMPLE.COM"),
+  "parley.auth.v1.LoginRequest.login": fc.constantFrom(...names, ...emails, " Fuzz-Member "),
+  "parley.auth.v1.LoginRequest.password": fc.constant(PASSWORD),
+  "parley.auth.v1.RefreshRequest.refresh_token": fc.constantFrom(...refreshTokens),
+  "parley.auth.v1.LogoutRequest.refresh_token": fc.constantFrom(...refreshTokens),
+  "parley.auth.v1.RequestPasswordResetRequest.email": fc.constantFrom(victim.email),
+  "parley.auth.v1.ResetPasswordRequest.token": fc.constantFrom(...resetTokens),
+  // Never the admin: demoting the only admin is refused, but promoting someone else first
+  // would let a later call demote the account the fuzzer signs in as.
+  "parley.auth.v1.SetUserRoleRequest.user_id": fc.constantFrom(member.id, victim.id),
+  "parley.auth.v1.ListUsersRequest.page_token": fc.constant(nextPageToken),
+  "parley.auth.v1.LookupUsersRequest.ids": fc.constantFrom(admin.id, member.id.toUpperCase()),
+  "parley.auth.v1.LookupUsersRequest.usernames": fc.constantFrom(...names, " FUZZ-MEMBER "),
+  "parley.auth.v1.IntrospectTokenRequest.token": fc.constant(member.accessToken),
+};
+
+/** Who a fuzzed call claims to be. */
+type Bearer =
+  | { readonly kind: "none" }
+  | { readonly kind: "valid" | "foreign"; readonly who: "admin" | "member" }
+  | { readonly kind: "tampered"; readonly who: "admin" | "member"; readonly at: number }
+  | { readonly kind: "garbage"; readonly header: string };
+
+// Valid tokens weigh most, so user and admin RPCs get past authentication often enough.
+const bearers: fc.Arbitrary<Bearer> = fc.oneof(
+  fc.constant<Bearer>({ kind: "none" }),
+  {
+    arbitrary: fc.record({
+      kind: fc.constant("valid" as const),
+      who: fc.constantFrom("admin", "member"),
+    }),
+    weight: 4,
+  },
+  fc.record({ kind: fc.constant("foreign" as const), who: fc.constantFrom("admin", "member") }),
+  fc.record({
+    kind: fc.constant("tampered" as const),
+    who: fc.constantFrom("admin", "member"),
+    at: fc.nat(),
+  }),
+  garbageAuthorization().map((header): Bearer => ({ kind: "garbage", header })),
+);
+
+// A key auth never published, used under auth's own kid: the signature must fail, not the server.
+const foreignKey = (await generateKeyPair("EdDSA", { crv: "Ed25519" })).privateKey;
+const liveTokens: Record<"admin" | "member", string> = {
+  admin: admin.accessToken,
+  member: member.accessToken,
+};
+
+/** A currently valid access token (a fuzzed Logout may have denied the last one). */
+async function accessToken(who: "admin" | "member"): Promise<string> {
+  if (await server.auth.verifyAccessToken(liveTokens[who])) return liveTokens[who];
+  const login = who === "admin" ? admin.username : member.username;
+  const { session } = await auth.login({ login, password: PASSWORD });
+  liveTokens[who] = session?.accessToken ?? "";
+  return liveTokens[who];
+}
+
+async function headersFor(bearer: Bearer): Promise<Record<string, string>> {
+  switch (bearer.kind) {
+    case "none":
+      return {};
+    case "garbage":
+      return { authorization: bearer.header };
+    case "valid":
+      return { authorization: `Bearer ${await accessToken(bearer.who)}` };
+    case "tampered": {
+      const token = await accessToken(bearer.who);
+      const i = bearer.at % token.length;
+      const swapped = token[i] === "A" ? "B" : "A";
+      return { authorization: `Bearer ${token.slice(0, i)}${swapped}${token.slice(i + 1)}` };
+    }
+    case "foreign": {
+      const { kid } = decodeProtectedHeader(await accessToken(bearer.who));
+      const forged = await new SignJWT({ role: "admin" })
+        .setProtectedHeader({ alg: "EdDSA", kid: kid ?? "", typ: "JWT" })
+        .setIssuer("parley-auth")
+        .setAudience("parley")
+        .setSubject(bearer.who === "admin" ? admin.id : member.id)
+        .setJti(crypto.randomUUID())
+        .setIssuedAt()
+        .setExpirationTime("5m")
+        .sign(foreignKey);
+      return { authorization: `Bearer ${forged}` };
+    }
+  }
+}
+
+// Declared after every top-level await: ava starts running once the first test is declared.
+test.after.always(() => server.close());
+
+/** Counts of what the fuzzer got back, logged so a run shows how deep it reached. */
+class Tally extends Map<string, number> {
+  add(key: string): void {
+    this.set(key, (this.get(key) ?? 0) + 1);
+  }
+  override toString(): string {
+    return [...this.entries()].map(([key, n]) => `${key} ${n}`).join(", ");
+  }
+}
+
+/** Log lines at error level or above: the server's own account of a fault. */
+function serverErrors(): Record<string, unknown>[] {
+  return log.lines().filter((line) => Number(line.level) >= 50);
+}
+
+/** The server still answers: health says SERVING and GetJwks works over both transports. */
+async function assertServerAnswers(t: ExecutionContext): Promise<void> {
+  const health = await createClient(Health, transports[0]![1]).check({
+    service: AuthService.typeName,
+  });
+  t.is(health.status, ServingStatus.SERVING);
+  for (const [name, transport] of transports) {
+    const jwks = await createClient(AuthService, transport).getJwks({});
+    t.true(jwks.keys.length >= 1, name);
+  }
+  t.deepEqual(serverErrors(), [], "the server logged errors");
+}
+
+// 1. Random field values, over gRPC and Connect JSON, with and without (valid) bearer tokens.
+for (const method of AuthService.methods) {
+  test(`${method.name}: random requests never get a server-fault code`, async (t) => {
+    const requests = requestArbitrary(method, { hints });
+    const outcomes = new Tally();
+    await fc.assert(
+      fc.asyncProperty(requests, bearers, async (request, bearer) => {
+        const headers = await headersFor(bearer);
+        for (const [name, transport] of transports) {
+          if (name === "Connect JSON" && !jsonEncodable(method.input, request)) continue;
+          const outcome = await callRpc(transport, method, [request], { headers });
+          outcomes.add(outcome.ok ? "ok" : Code[outcome.error.code]);
+          // A hang is a fault too: the deadline is far beyond any honest answer.
+          const fault =
+            !outcome.ok &&
+            (SERVER_FAULT_CODES.has(outcome.error.code) ||
+              outcome.error.code === Code.DeadlineExceeded);
+          if (fault) throw new Error(`${method.name} over ${name}: ${describeOutcome(outcome)}`);
+        }
+      }),
+      { numRuns: RUNS.rpc, includeErrorInReport: true },
+    );
+    t.log(`outcomes: ${outcomes}`);
+    await assertServerAnswers(t);
+  });
+}
+
+/**
+ * A response that means the server failed: 5xx, or a gRPC status of a server fault. The one 5xx
+ * the Connect protocol prescribes for a caller's mistake is allowed: 501 `unimplemented` for a
+ * compression the server does not support.
+ */
+function faultOf(res: RawResponse): string | undefined {
+  const text = res.body.toString("utf8");
+  if (
+    res.status === 501 &&
+    /^\{"code":"unimplemented","message":"unknown compression /.test(text)
+  ) {
+    return undefined;
+  }
+  if (res.status >= 500) return `HTTP ${res.status}: ${text.slice(0, 300)}`;
+  const status = grpcStatusOf(res);
+  if (status !== undefined && SERVER_FAULT_GRPC_STATUSES.has(status)) {
+    const message = res.trailers["grpc-message"] ?? res.headers["grpc-message"];
+    return `grpc-status ${status}: ${decodeURIComponent(String(message ?? ""))}`;
+  }
+  return undefined;
+}
+
+/** "HTTP 400", or "HTTP 200 grpc-status 3" for gRPC. */
+function describeAnswer(res: RawResponse): string {
+  const status = grpcStatusOf(res);
+  return `HTTP ${res.status}${status === undefined ? "" : ` grpc-status ${status}`}`;
+}
+
+// 2. Random bodies under each content type the RPC paths accept.
+for (const method of AuthService.methods) {
+  test(`${method.name}: random bodies never get 5xx or a server-fault grpc-status`, async (t) => {
+    const path = `/${AuthService.typeName}/${method.name}`;
+    const messages = requestArbitrary(method, { hints });
+    const answers = new Tally();
+    await fc.assert(
+      fc.asyncProperty(
+        protoBodyArbitrary(method.input, messages),
+        jsonBodyArbitrary(method.input, messages),
+        grpcBodyArbitrary(method.input, messages),
+        bearers,
+        async (protoBody, jsonBody, grpcBody, bearer) => {
+          const headers = await headersFor(bearer);
+          const attempts: [string, () => Promise<RawResponse>][] = [
+            [
+              "Connect application/proto",
+              () =>
+                http1Request(baseUrl, {
+                  path,
+                  headers: { ...headers, "content-type": "application/proto" },
+                  body: protoBody,
+                }),
+            ],
+            [
+              "Connect application/json",
+              () =>
+                http1Request(baseUrl, {
+                  path,
+                  headers: { ...headers, "content-type": "application/json" },
+                  body: jsonBody,
+                }),
+            ],
+            [
+              "gRPC application/grpc",
+              () =>
+                h2Request(baseUrl, {
+                  path,
+                  headers: { ...headers, "content-type": "application/grpc", te: "trailers" },
+                  body: grpcBody,
+                }),
+            ],
+          ];
+          for (const [name, send] of attempts) {
+            const res = await send();
+            answers.add(describeAnswer(res));
+            const fault = faultOf(res);
+            if (fault) throw new Error(`${method.name}, ${name}: ${fault}`);
+          }
+        },
+      ),
+      { numRuns: RUNS.body, includeErrorInReport: true },
+    );
+    t.log(`answers: ${answers}`);
+    await assertServerAnswers(t);
+  });
+}
+
+// 3. Random methods, paths, headers and bodies, over HTTP/1.1 and HTTP/2.
+test("random HTTP requests never get 5xx, over HTTP/1.1 and HTTP/2", async (t) => {
+  const answers = new Tally();
+  await fc.assert(
+    fc.asyncProperty(
+      httpRequestArbitrary(AuthService, ["/.well-known/jwks.json"]),
+      async (request) => {
+        const h2Headers = { ...request.headers };
+        // HTTP/2 allows `te` only as "trailers" (node:http2 refuses to send anything else).
+        if (h2Headers.te !== undefined && h2Headers.te !== "trailers") delete h2Headers.te;
+        const results: [string, RawResponse][] = [
+          ["HTTP/1.1", await http1Request(baseUrl, request)],
+          ["HTTP/2", await h2Request(baseUrl, { ...request, headers: h2Headers })],
+        ];
+        for (const [name, res] of results) {
+          answers.add(describeAnswer(res));
+          const fault = faultOf(res);
+          if (fault)
+            throw new Error(`${request.method} ${request.path.slice(0, 80)} (${name}): ${fault}`);
+        }
+      },
+    ),
+    { numRuns: RUNS.http, includeErrorInReport: true },
+  );
+  t.log(`answers: ${answers}`);
+  await assertServerAnswers(t);
+});
