@@ -2,9 +2,10 @@
 # Installs the Debian packages Parley's tests and code generation use, if missing:
 #   protobuf-compiler, protobuf-compiler-grpc  buf's Python plugins (npm run generate / check)
 #   python3-grpcio, python3-protobuf           the Python client test (gen/python stubs)
+#   redis-server                               started by tests on a free port (never as a service)
 # `npm start` needs none of them.
 set -euo pipefail
-packages=(protobuf-compiler protobuf-compiler-grpc python3-grpcio python3-protobuf)
+packages=(redis-server protobuf-compiler protobuf-compiler-grpc python3-grpcio python3-protobuf)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
