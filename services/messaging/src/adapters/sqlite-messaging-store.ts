@@ -1,0 +1,84 @@
+import { chmodSync, mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import Database from "better-sqlite3";
+import type { CommitListener, EventEncoder } from "../ports.js";
+import { SqliteChannelStore } from "./sqlite-channel-store.js";
+import { SqliteShared } from "./sqlite-common.js";
+import { SqliteEventLog } from "./sqlite-event-log.js";
+import { SqliteMessageStore } from "./sqlite-message-store.js";
+import { migrate } from "./sqlite-migrations.js";
+
+/** Messaging's one SQLite database, exposed as the store ports it implements. */
+export interface SqliteMessagingStore {
+  readonly channels: SqliteChannelStore;
+  readonly messages: SqliteMessageStore;
+  /** The event log and retention pruning. */
+  readonly events: SqliteEventLog;
+  /** Closes the database; the stores must not be used afterwards. Idempotent. */
+  close(): void;
+}
+
+export interface SqliteMessagingStoreOptions {
+  /** Serializes durable events (see {@link EventEncoder}). */
+  readonly encode: EventEncoder;
+  /** Durable events kept per channel; older ones are trimmed as new ones are appended. */
+  readonly retainEvents: number;
+  /** Channel memberships one user may have. */
+  readonly maxMemberships: number;
+  /**
+   * Told, synchronously and in commit order, about the durable events each write committed
+   * (messaging publishes them from here). Must not throw.
+   */
+  readonly onCommitted?: CommitListener;
+  /** How long a writer waits for another instance's write lock before failing (default 5 s). */
+  readonly busyTimeoutMs?: number;
+}
+
+/**
+ * Opens (creating and migrating as needed) messaging's database at `file`, or a throwaway
+ * in-memory one for `":memory:"`.
+ *
+ * WAL lets readers proceed while a write commits and lets several messaging instances on one host
+ * share the file; `synchronous = NORMAL` is durable across process crashes in WAL mode; the busy
+ * timeout makes a writer wait for another instance's short write transaction instead of failing.
+ * Every write is one `BEGIN IMMEDIATE` transaction (the write lock is taken up front, so a number
+ * read inside it cannot be handed out twice), and nothing is cached between calls, so instances
+ * always see each other's changes.
+ */
+export function openSqliteMessagingStore(
+  file: string,
+  options: SqliteMessagingStoreOptions,
+): SqliteMessagingStore {
+  const inMemory = file === ":memory:";
+  if (!inMemory) mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  const db = new Database(file);
+  try {
+    if (!inMemory) chmodSync(file, 0o600);
+    db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
+    db.pragma("journal_mode = WAL");
+    db.pragma("synchronous = NORMAL");
+    db.pragma("foreign_keys = ON");
+    // Unicode-aware lower case for searches (SQLite's lower() only folds ASCII).
+    db.function("casefold", { deterministic: true }, (value: unknown) =>
+      typeof value === "string" ? value.toLowerCase() : value,
+    );
+    migrate(db);
+    const shared = new SqliteShared(
+      db,
+      options.encode,
+      options.retainEvents,
+      options.onCommitted ?? (() => {}),
+    );
+    return {
+      channels: new SqliteChannelStore(shared, options.maxMemberships),
+      messages: new SqliteMessageStore(shared),
+      events: new SqliteEventLog(shared),
+      close: () => {
+        if (db.open) db.close();
+      },
+    };
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+}

@@ -1,0 +1,149 @@
+import type Database from "better-sqlite3";
+
+/**
+ * Messaging's schema, one entry per version, applied in order and recorded in
+ * `PRAGMA user_version`. Append new entries; never edit a released one.
+ *
+ * Several messaging instances may share one database file (WAL): everything that allocates a
+ * number (`last_seq`, `last_offset`) is read and bumped inside one `BEGIN IMMEDIATE` write
+ * transaction, so two instances can never hand out the same one.
+ */
+export const MIGRATIONS: readonly string[] = [
+  // 1: channels, members, messages, mentions, reactions, idempotency keys, channel event logs.
+  `
+  CREATE TABLE channels (
+    id              TEXT PRIMARY KEY,
+    kind            TEXT NOT NULL CHECK (kind IN ('public', 'private', 'direct')),
+    name            TEXT NOT NULL DEFAULT '',
+    -- Lower-cased name of public and private channels (unique among live ones); NULL for direct.
+    name_key        TEXT,
+    topic           TEXT NOT NULL DEFAULT '',
+    created_by      TEXT NOT NULL,
+    created_at      INTEGER NOT NULL,
+    updated_at      INTEGER NOT NULL,
+    archived_at     INTEGER,
+    -- A deleted channel stays as a tombstone (no members, messages or name) until its event
+    -- log has expired, so streams can still learn of the deletion and recovery can answer.
+    deleted_at      INTEGER,
+    -- Direct channels: the participants' ids, sorted, joined with ','; NULL otherwise.
+    dm_key          TEXT,
+    member_count    INTEGER NOT NULL DEFAULT 0,
+    last_seq        INTEGER NOT NULL DEFAULT 0,
+    last_message_at INTEGER,
+    epoch           TEXT NOT NULL,
+    last_offset     INTEGER NOT NULL DEFAULT 0
+  ) STRICT;
+  CREATE UNIQUE INDEX channels_name_key ON channels (name_key)
+    WHERE name_key IS NOT NULL AND deleted_at IS NULL;
+  CREATE UNIQUE INDEX channels_dm_key ON channels (dm_key)
+    WHERE dm_key IS NOT NULL AND deleted_at IS NULL;
+  CREATE INDEX channels_public ON channels (name, id) WHERE kind = 'public' AND deleted_at IS NULL;
+  CREATE INDEX channels_deleted ON channels (deleted_at) WHERE deleted_at IS NOT NULL;
+
+  CREATE TABLE members (
+    channel_id      TEXT NOT NULL REFERENCES channels (id) ON DELETE CASCADE,
+    user_id         TEXT NOT NULL,
+    role            TEXT NOT NULL CHECK (role IN ('member', 'owner')),
+    joined_at       INTEGER NOT NULL,
+    -- Offset of the membership_changed event that started this membership.
+    joined_offset   INTEGER NOT NULL,
+    last_read_seq   INTEGER NOT NULL DEFAULT 0,
+    read_updated_at INTEGER,
+    PRIMARY KEY (channel_id, user_id)
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX members_user ON members (user_id, channel_id);
+
+  CREATE TABLE messages (
+    id              TEXT PRIMARY KEY,
+    channel_id      TEXT NOT NULL REFERENCES channels (id) ON DELETE CASCADE,
+    seq             INTEGER NOT NULL,
+    author_id       TEXT NOT NULL,
+    text            TEXT NOT NULL,
+    -- NULL for top-level messages.
+    thread_root_id  TEXT,
+    -- JSON array of resolved user ids, in order of first mention.
+    mentions        TEXT NOT NULL DEFAULT '[]',
+    reply_count     INTEGER NOT NULL DEFAULT 0,
+    last_reply_at   INTEGER,
+    idempotency_key TEXT NOT NULL DEFAULT '',
+    created_at      INTEGER NOT NULL,
+    edited_at       INTEGER,
+    deleted_at      INTEGER,
+    deleted_by      TEXT,
+    UNIQUE (channel_id, seq)
+  ) STRICT;
+  CREATE INDEX messages_view ON messages (channel_id, thread_root_id, seq);
+
+  -- Who is mentioned where, for unread mention counts.
+  CREATE TABLE mentions (
+    user_id     TEXT NOT NULL,
+    channel_id  TEXT NOT NULL,
+    seq         INTEGER NOT NULL,
+    message_id  TEXT NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
+    top_level   INTEGER NOT NULL,
+    PRIMARY KEY (user_id, channel_id, seq)
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX mentions_message ON mentions (message_id);
+
+  CREATE TABLE reactions (
+    message_id  TEXT NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
+    emoji       TEXT NOT NULL,
+    user_id     TEXT NOT NULL,
+    -- The emoji's place on the message: taken from the emoji's other reactions while it has any,
+    -- else after every emoji there (so an emoji keeps its place while anyone still uses it).
+    position    INTEGER NOT NULL,
+    created_at  INTEGER NOT NULL,
+    PRIMARY KEY (message_id, emoji, user_id)
+  ) STRICT, WITHOUT ROWID;
+
+  CREATE TABLE idempotency_keys (
+    author_id    TEXT NOT NULL,
+    key          TEXT NOT NULL,
+    message_id   TEXT NOT NULL,
+    channel_id   TEXT NOT NULL,
+    -- SHA-256 of the request's channel, thread and text: a retry must match it.
+    request_hash TEXT NOT NULL,
+    created_at   INTEGER NOT NULL,
+    PRIMARY KEY (author_id, key)
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at);
+
+  -- Every durable MessagingEvent, serialized, in its channel's order: the source of truth for
+  -- live delivery (the bus only says "here is something new") and for stream recovery.
+  CREATE TABLE channel_events (
+    channel_id   TEXT NOT NULL,
+    event_offset INTEGER NOT NULL,
+    epoch        TEXT NOT NULL,
+    event        BLOB NOT NULL,
+    created_at   INTEGER NOT NULL,
+    PRIMARY KEY (channel_id, event_offset)
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX channel_events_created ON channel_events (created_at);
+  `,
+];
+
+/**
+ * Brings the database to the latest schema in one transaction, and refuses a database written by
+ * a newer build. Safe when several instances start at once: the transaction is IMMEDIATE and the
+ * version is read again inside it.
+ */
+export function migrate(db: Database.Database): void {
+  const version = (): number => {
+    const current = db.pragma("user_version", { simple: true });
+    if (typeof current !== "number" || !Number.isInteger(current) || current < 0) {
+      throw new Error(`messaging database has an unreadable schema version (${String(current)})`);
+    }
+    if (current > MIGRATIONS.length) {
+      throw new Error(
+        `messaging database schema version ${current} is newer than this build supports (${MIGRATIONS.length}); upgrade the messaging service`,
+      );
+    }
+    return current;
+  };
+  if (version() === MIGRATIONS.length) return;
+  db.transaction(() => {
+    const current = version();
+    for (const sql of MIGRATIONS.slice(current)) db.exec(sql);
+    db.pragma(`user_version = ${MIGRATIONS.length}`);
+  }).immediate();
+}

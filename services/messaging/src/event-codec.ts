@@ -1,0 +1,256 @@
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { durationFromMs } from "@bufbuild/protobuf/wkt";
+import {
+  ChannelDeletedSchema,
+  ChannelResetSchema,
+  ChannelUpdatedSchema,
+  HeartbeatSchema,
+  MembershipChange,
+  MembershipChangedSchema,
+  MessageCreatedSchema,
+  MessageDeletedSchema,
+  MessageEditedSchema,
+  type MessagingEvent,
+  MessagingEventSchema,
+  PresenceChangedSchema,
+  ReactionChangedSchema,
+  ReadStateChangedSchema,
+  type ResetReason,
+  type SubscribedChannel,
+  SubscribedSchema,
+  TypingSchema,
+} from "@parley/gen/parley/messaging/v1/events_pb.js";
+import type {
+  ChannelEvent,
+  ChannelEventPayload,
+  MembershipChangeName,
+  PresenceRecord,
+  ReadStateRecord,
+} from "./ports.js";
+import {
+  toChannelProto,
+  toMessageProto,
+  toPresenceProto,
+  toReadStateProto,
+  toRoleProto,
+  toThreadStateProto,
+  toTimestamp,
+} from "./proto-mapping.js";
+
+/**
+ * Builds the `MessagingEvent`s messaging emits. Durable events are serialized once, inside the
+ * transaction that gives them their offset ({@link encodeChannelEvent} is the store's
+ * `EventEncoder`); the same bytes go to the event log, onto the bus, and to every stream.
+ */
+
+/** The store's {@link import("./ports.js").EventEncoder}. */
+export function encodeChannelEvent(event: ChannelEvent): Uint8Array {
+  return toBinary(
+    MessagingEventSchema,
+    create(MessagingEventSchema, {
+      channelId: event.channelId,
+      epoch: event.epoch,
+      offset: BigInt(event.offset),
+      time: toTimestamp(event.time),
+      payload: payloadOf(event.payload),
+    }),
+  );
+}
+
+export function encodeEvent(event: MessagingEvent): Uint8Array {
+  return toBinary(MessagingEventSchema, event);
+}
+
+/** Reads an event off the bus or the log; throws on bytes that are not a MessagingEvent. */
+export function decodeEvent(bytes: Uint8Array): MessagingEvent {
+  return fromBinary(MessagingEventSchema, bytes);
+}
+
+function payloadOf(payload: ChannelEventPayload): MessagingEvent["payload"] {
+  switch (payload.case) {
+    case "messageCreated":
+      return {
+        case: "messageCreated",
+        value: create(MessageCreatedSchema, {
+          message: toMessageProto(payload.message),
+          thread: payload.thread ? toThreadStateProto(payload.thread) : undefined,
+        }),
+      };
+    case "messageEdited":
+      return {
+        case: "messageEdited",
+        value: create(MessageEditedSchema, {
+          messageId: payload.message.id,
+          seq: BigInt(payload.message.seq),
+          threadRootId: payload.message.threadRootId ?? "",
+          text: payload.message.text,
+          mentionedUserIds: [...payload.message.mentionedUserIds],
+          editedAt:
+            payload.message.editedAt === null ? undefined : toTimestamp(payload.message.editedAt),
+        }),
+      };
+    case "messageDeleted":
+      return {
+        case: "messageDeleted",
+        value: create(MessageDeletedSchema, {
+          messageId: payload.message.id,
+          seq: BigInt(payload.message.seq),
+          threadRootId: payload.message.threadRootId ?? "",
+          authorUserId: payload.message.authorId,
+          deletedByUserId: payload.message.deletedBy ?? "",
+          deletedAt:
+            payload.message.deletedAt === null ? undefined : toTimestamp(payload.message.deletedAt),
+          thread: payload.thread ? toThreadStateProto(payload.thread) : undefined,
+        }),
+      };
+    case "reactionChanged":
+      return {
+        case: "reactionChanged",
+        value: create(ReactionChangedSchema, {
+          messageId: payload.messageId,
+          seq: BigInt(payload.seq),
+          emoji: payload.emoji,
+          userId: payload.userId,
+          added: payload.added,
+          count: payload.count,
+        }),
+      };
+    case "membershipChanged":
+      return {
+        case: "membershipChanged",
+        value: create(MembershipChangedSchema, {
+          userId: payload.userId,
+          change: toChangeProto(payload.change),
+          role: toRoleProto(payload.role),
+          actorUserId: payload.actorId,
+          channel: toChannelProto(payload.channel),
+        }),
+      };
+    case "channelUpdated":
+      return {
+        case: "channelUpdated",
+        value: create(ChannelUpdatedSchema, {
+          channel: toChannelProto(payload.channel),
+          actorUserId: payload.actorId,
+        }),
+      };
+    case "channelDeleted":
+      return {
+        case: "channelDeleted",
+        value: create(ChannelDeletedSchema, { actorUserId: payload.actorId }),
+      };
+  }
+}
+
+function toChangeProto(change: MembershipChangeName): MembershipChange {
+  switch (change) {
+    case "joined":
+      return MembershipChange.JOINED;
+    case "added":
+      return MembershipChange.ADDED;
+    case "left":
+      return MembershipChange.LEFT;
+    case "removed":
+      return MembershipChange.REMOVED;
+    case "role_changed":
+      return MembershipChange.ROLE_CHANGED;
+  }
+}
+
+// ---- Ephemeral and stream events (offset 0, never stored) ----
+
+export function typingEvent(input: {
+  channelId: string;
+  userId: string;
+  threadRootId: string;
+  typing: boolean;
+  expiresAt: number;
+  now: number;
+}): MessagingEvent {
+  return create(MessagingEventSchema, {
+    channelId: input.channelId,
+    time: toTimestamp(input.now),
+    payload: {
+      case: "typing",
+      value: create(TypingSchema, {
+        userId: input.userId,
+        threadRootId: input.threadRootId,
+        typing: input.typing,
+        expiresAt: toTimestamp(input.expiresAt),
+      }),
+    },
+  });
+}
+
+export function presenceChangedEvent(presence: PresenceRecord, now: number): MessagingEvent {
+  return create(MessagingEventSchema, {
+    time: toTimestamp(now),
+    payload: {
+      case: "presenceChanged",
+      value: create(PresenceChangedSchema, { presence: toPresenceProto(presence) }),
+    },
+  });
+}
+
+export function readStateChangedEvent(state: ReadStateRecord, now: number): MessagingEvent {
+  return create(MessagingEventSchema, {
+    channelId: state.channelId,
+    time: toTimestamp(now),
+    payload: {
+      case: "readStateChanged",
+      value: create(ReadStateChangedSchema, { readState: toReadStateProto(state) }),
+    },
+  });
+}
+
+export function heartbeatEvent(now: number): MessagingEvent {
+  return create(MessagingEventSchema, {
+    time: toTimestamp(now),
+    payload: {
+      case: "heartbeat",
+      value: create(HeartbeatSchema, { serverTime: toTimestamp(now) }),
+    },
+  });
+}
+
+export function subscribedEvent(input: {
+  channels: SubscribedChannel[];
+  goneChannelIds: string[];
+  heartbeatIntervalMs: number;
+  expiresAt: number;
+  now: number;
+}): MessagingEvent {
+  return create(MessagingEventSchema, {
+    time: toTimestamp(input.now),
+    payload: {
+      case: "subscribed",
+      value: create(SubscribedSchema, {
+        channels: input.channels,
+        goneChannelIds: input.goneChannelIds,
+        heartbeatInterval: durationFromMs(input.heartbeatIntervalMs),
+        expiresAt: toTimestamp(input.expiresAt),
+      }),
+    },
+  });
+}
+
+export function channelResetEvent(input: {
+  channelId: string;
+  epoch: string;
+  offset: number;
+  reason: ResetReason;
+  now: number;
+}): MessagingEvent {
+  return create(MessagingEventSchema, {
+    channelId: input.channelId,
+    time: toTimestamp(input.now),
+    payload: {
+      case: "channelReset",
+      value: create(ChannelResetSchema, {
+        epoch: input.epoch,
+        offset: BigInt(input.offset),
+        reason: input.reason,
+      }),
+    },
+  });
+}

@@ -1,0 +1,502 @@
+import { randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  type CallOptions,
+  type Client,
+  ConnectError,
+  createClient,
+  createRouterTransport,
+  type Interceptor,
+} from "@connectrpc/connect";
+import type { MessagingEvent, StreamPosition } from "@parley/gen/parley/messaging/v1/events_pb.js";
+import { MessagingService } from "@parley/gen/parley/messaging/v1/messaging_service_pb.js";
+import { errorInterceptor, kUser, MemoryPubSub, type PubSub } from "@parley/mesh";
+import type { ExecutionContext } from "ava";
+import { loadMessagingConfig, type MessagingConfig } from "../../src/config.js";
+import {
+  type CreateMessagingOptions,
+  createMessaging,
+  type Messaging,
+} from "../../src/messaging-module.js";
+import type {
+  Clock,
+  DirectoryUser,
+  Logger,
+  Notifier,
+  OutgoingNotification,
+  UserDirectory,
+} from "../../src/ports.js";
+
+/** A clock tests move by hand. */
+export class FakeClock implements Clock {
+  constructor(public ms = Date.UTC(2030, 0, 1, 12, 0, 0)) {}
+  now(): number {
+    return this.ms;
+  }
+  advance(ms: number): void {
+    this.ms += ms;
+  }
+}
+
+/** A logger that keeps every line, to assert what is (and is not) logged. */
+export class MemoryLogger implements Logger {
+  readonly lines: { level: string; fields: object; message: string }[] = [];
+  debug(fields: object, message: string) {
+    this.lines.push({ level: "debug", fields, message });
+  }
+  info(fields: object, message: string) {
+    this.lines.push({ level: "info", fields, message });
+  }
+  warn(fields: object, message: string) {
+    this.lines.push({ level: "warn", fields, message });
+  }
+  error(fields: object, message: string) {
+    this.lines.push({ level: "error", fields, message });
+  }
+  has(message: RegExp): boolean {
+    return this.lines.some((line) => message.test(line.message));
+  }
+}
+
+/** Auth as messaging sees it: a fixed set of accounts; can be made to fail. */
+export class FakeDirectory implements UserDirectory {
+  readonly users = new Map<string, DirectoryUser>();
+  failing = false;
+  calls = 0;
+
+  add(username: string): DirectoryUser {
+    const user = { id: randomUUID(), username, displayName: username };
+    this.users.set(user.id, user);
+    return user;
+  }
+
+  async lookupByIds(ids: readonly string[]): Promise<Map<string, DirectoryUser>> {
+    this.calls++;
+    if (this.failing) throw new Error("auth is down");
+    const found = new Map<string, DirectoryUser>();
+    for (const id of ids) {
+      const user = this.users.get(id);
+      if (user) found.set(id, user);
+    }
+    return found;
+  }
+
+  async lookupByUsernames(names: readonly string[]): Promise<Map<string, DirectoryUser>> {
+    this.calls++;
+    if (this.failing) throw new Error("auth is down");
+    const found = new Map<string, DirectoryUser>();
+    for (const user of this.users.values()) {
+      if (names.includes(user.username)) found.set(user.username, user);
+    }
+    return found;
+  }
+}
+
+/** Keeps every notification messaging sends. */
+export class RecordingNotifier implements Notifier {
+  readonly sent: OutgoingNotification[] = [];
+  async notify(notification: OutgoingNotification): Promise<void> {
+    this.sent.push(notification);
+  }
+  to(userId: string): OutgoingNotification[] {
+    return this.sent.filter((n) => n.recipientIds.includes(userId));
+  }
+}
+
+/**
+ * A bus that can lose messages (like Redis pub/sub while it is down) and report connection
+ * changes, around a {@link MemoryPubSub}.
+ */
+export class LossyPubSub implements PubSub {
+  readonly inner = new MemoryPubSub();
+  /** Return true to drop a published message. */
+  drop: (topic: string, payload: Uint8Array) => boolean = () => false;
+  dropped = 0;
+  published = 0;
+  #connected = true;
+  readonly #listeners = new Set<(connected: boolean) => void>();
+
+  get connected(): boolean {
+    return this.#connected;
+  }
+
+  async publish(topic: string, payload: Uint8Array): Promise<void> {
+    this.published++;
+    if (!this.#connected || this.drop(topic, payload)) {
+      this.dropped++;
+      if (!this.#connected) throw new Error("bus is down");
+      return;
+    }
+    return this.inner.publish(topic, payload);
+  }
+
+  subscribe(topic: string, handler: (payload: Uint8Array) => void) {
+    return this.inner.subscribe(topic, handler);
+  }
+
+  onConnectionChange(listener: (connected: boolean) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Simulates the bus going down (every publish fails) or coming back. */
+  setConnected(connected: boolean): void {
+    this.#connected = connected;
+    for (const listener of this.#listeners) listener(connected);
+  }
+
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}
+
+/** A temporary directory removed when the test ends. */
+export function tempDir(t: ExecutionContext): string {
+  const dir = mkdtempSync(join(tmpdir(), "parley-messaging-"));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** Messaging's defaults with an in-memory database and no send limit, overridable. */
+export function testConfig(
+  overrides: Partial<MessagingConfig> = {},
+  env: Record<string, string> = {},
+): MessagingConfig {
+  return {
+    ...loadMessagingConfig({
+      PARLEY_MESSAGING_DATA_DIR: ":memory:",
+      PARLEY_MESSAGING_SEND_LIMIT: "off",
+      ...env,
+    }),
+    ...overrides,
+  };
+}
+
+/** A signed-in person for tests. */
+export interface Person {
+  readonly id: string;
+  readonly username: string;
+  readonly role: "member" | "admin";
+  /** Call options that sign the call in as this person. */
+  readonly call: CallOptions;
+}
+
+const USER_HEADER = "x-test-user";
+const ROLE_HEADER = "x-test-role";
+const EXPIRES_HEADER = "x-test-expires";
+
+/**
+ * Stand-ins for the mesh's interceptors: the real error mapping, and `kUser` from test headers
+ * (what the access interceptor would set from a verified token).
+ */
+function meshInterceptors(clock: Clock): Interceptor[] {
+  const identity: Interceptor = (next) => async (req) => {
+    const id = req.header.get(USER_HEADER);
+    if (id) {
+      const expires = req.header.get(EXPIRES_HEADER);
+      req.contextValues.set(kUser, {
+        id,
+        role: req.header.get(ROLE_HEADER) === "admin" ? "admin" : "member",
+        tokenId: randomUUID(),
+        expiresAt: new Date(expires ? Number(expires) : clock.now() + 3_600_000),
+      });
+    }
+    return next(req);
+  };
+  return [errorInterceptor(), identity];
+}
+
+export interface Instance {
+  readonly messaging: Messaging;
+  readonly client: Client<typeof MessagingService>;
+}
+
+export interface Harness extends Instance {
+  readonly clock: FakeClock;
+  readonly users: FakeDirectory;
+  readonly notifier: RecordingNotifier;
+  readonly logger: MemoryLogger;
+  readonly config: MessagingConfig;
+  /** A new account, known to the directory. */
+  person(username?: string, role?: "member" | "admin"): Person;
+  /** Another messaging instance on the same database file and bus (needs a file-backed config). */
+  instance(options?: Partial<CreateMessagingOptions>): Promise<Instance>;
+}
+
+let counter = 0;
+
+/** A running messaging module behind an in-memory Connect transport; closed when the test ends. */
+export async function startMessaging(
+  t: ExecutionContext,
+  options: {
+    config?: MessagingConfig;
+    clock?: FakeClock;
+    pubsub?: PubSub;
+    extra?: Partial<CreateMessagingOptions>;
+  } = {},
+): Promise<Harness> {
+  const clock = options.clock ?? new FakeClock();
+  const logger = new MemoryLogger();
+  const users = new FakeDirectory();
+  const notifier = new RecordingNotifier();
+  const config = options.config ?? testConfig();
+  const pubsub = options.pubsub ?? new MemoryPubSub();
+  t.teardown(() => pubsub.close());
+
+  const start = async (extra: Partial<CreateMessagingOptions> = {}): Promise<Instance> => {
+    const messaging = await createMessaging(config, {
+      users,
+      notifier,
+      logger,
+      clock,
+      pubsub,
+      ...options.extra,
+      ...extra,
+    });
+    t.teardown(() => messaging.close());
+    const transport = createRouterTransport(
+      (router) => router.service(MessagingService, messaging.service),
+      { router: { interceptors: meshInterceptors(clock) } },
+    );
+    return { messaging, client: createClient(MessagingService, transport) };
+  };
+
+  const first = await start();
+  return {
+    ...first,
+    clock,
+    users,
+    notifier,
+    logger,
+    config,
+    person(username, role = "member") {
+      counter++;
+      const name = username ?? `user${counter}`;
+      const user = users.add(name);
+      const headers: Record<string, string> = { [USER_HEADER]: user.id, [ROLE_HEADER]: role };
+      return { id: user.id, username: name, role, call: { headers } };
+    },
+    instance: start,
+  };
+}
+
+/** Call options for a person whose token expires at `expiresAt`. */
+export function expiringAt(person: Person, expiresAt: number): CallOptions {
+  return {
+    headers: {
+      [USER_HEADER]: person.id,
+      [ROLE_HEADER]: person.role,
+      [EXPIRES_HEADER]: String(expiresAt),
+    },
+  };
+}
+
+/** Runs `fn`, which must fail with a ConnectError, and returns that error. */
+export async function rejection(fn: () => Promise<unknown>): Promise<ConnectError> {
+  try {
+    await fn();
+  } catch (err) {
+    return ConnectError.from(err);
+  }
+  throw new Error("expected the call to fail, but it succeeded");
+}
+
+/** How long a test waits for an event before failing (a safety net, never a timing assertion). */
+const WAIT_MS = 5_000;
+
+/**
+ * An open Subscribe stream, read in the background: `next()` hands out events one by one in
+ * arrival order, so tests can assert exact sequences.
+ */
+export class Stream {
+  readonly events: MessagingEvent[] = [];
+  #read = 0;
+  #wake: (() => void) | undefined;
+  #ended = false;
+  error: ConnectError | undefined;
+  readonly #abort = new AbortController();
+
+  constructor(
+    client: Client<typeof MessagingService>,
+    call: CallOptions,
+    positions: Partial<StreamPosition>[] = [],
+  ) {
+    const responses = client.subscribe(
+      { positions: positions.map((p) => ({ channelId: "", epoch: "", offset: 0n, ...p })) },
+      { ...call, signal: this.#abort.signal },
+    );
+    void (async () => {
+      try {
+        for await (const res of responses) {
+          if (res.event) this.events.push(res.event);
+          this.#wakeUp();
+        }
+      } catch (err) {
+        this.error = ConnectError.from(err);
+      } finally {
+        this.#ended = true;
+        this.#wakeUp();
+      }
+    })();
+  }
+
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  /** The next event (of any kind but heartbeat, unless `heartbeats`). */
+  async next(heartbeats = false): Promise<MessagingEvent> {
+    for (;;) {
+      const event = await this.#nextRaw();
+      if (heartbeats || event.payload.case !== "heartbeat") return event;
+    }
+  }
+
+  /** The next event of the given kind, skipping others. */
+  async nextOf<K extends NonNullable<MessagingEvent["payload"]["case"]>>(
+    kind: K,
+  ): Promise<MessagingEvent & { payload: Extract<MessagingEvent["payload"], { case: K }> }> {
+    for (;;) {
+      const event = await this.#nextRaw();
+      if (event.payload.case === kind) {
+        return event as MessagingEvent & {
+          payload: Extract<MessagingEvent["payload"], { case: K }>;
+        };
+      }
+    }
+  }
+
+  /** The next event that is not of the given kinds (heartbeats are always skipped). */
+  async nextExcept(
+    ...kinds: NonNullable<MessagingEvent["payload"]["case"]>[]
+  ): Promise<MessagingEvent> {
+    for (;;) {
+      const event = await this.next();
+      if (!kinds.includes(event.payload.case as never)) return event;
+    }
+  }
+
+  /** The next presence_changed about `userId`. */
+  async presenceOf(userId: string) {
+    for (;;) {
+      const event = await this.nextOf("presenceChanged");
+      if (event.payload.value.presence?.userId === userId) return event.payload.value.presence;
+    }
+  }
+
+  /** The next `count` events that carry an offset (durable), skipping ephemeral ones. */
+  async durable(count: number): Promise<MessagingEvent[]> {
+    const found: MessagingEvent[] = [];
+    while (found.length < count) {
+      const event = await this.#nextRaw();
+      if (event.offset > 0n) found.push(event);
+    }
+    return found;
+  }
+
+  /** Waits for the stream to end and returns its error (undefined when it ended cleanly). */
+  async end(): Promise<ConnectError | undefined> {
+    const deadline = Date.now() + WAIT_MS;
+    while (!this.#ended) {
+      if (Date.now() > deadline) throw new Error("the stream did not end");
+      await this.#wait(deadline);
+    }
+    return this.error;
+  }
+
+  close(): void {
+    this.#abort.abort();
+  }
+
+  async #nextRaw(): Promise<MessagingEvent> {
+    const deadline = Date.now() + WAIT_MS;
+    for (;;) {
+      const event = this.events[this.#read];
+      if (event) {
+        this.#read++;
+        return event;
+      }
+      if (this.#ended) {
+        throw new Error(`the stream ended (${this.error?.message ?? "cleanly"}) while waiting`);
+      }
+      if (Date.now() > deadline) throw new Error("no event arrived in time");
+      await this.#wait(deadline);
+    }
+  }
+
+  #wait(deadline: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, Math.max(1, deadline - Date.now()));
+      this.#wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+
+  #wakeUp(): void {
+    const wake = this.#wake;
+    this.#wake = undefined;
+    wake?.();
+  }
+}
+
+/** Opens a stream and returns it once its `subscribed` event arrived (closed at test end). */
+export async function subscribe(
+  t: ExecutionContext,
+  client: Client<typeof MessagingService>,
+  call: CallOptions,
+  positions: Partial<StreamPosition>[] = [],
+): Promise<{ stream: Stream; subscribed: MessagingEvent }> {
+  const stream = new Stream(client, call, positions);
+  t.teardown(() => stream.close());
+  const subscribed = await stream.next();
+  if (subscribed.payload.case !== "subscribed") {
+    throw new Error(`first event was ${subscribed.payload.case}, not subscribed`);
+  }
+  return { stream, subscribed };
+}
+
+/** A fresh idempotency key. */
+export function key(): string {
+  return randomUUID();
+}
+
+/** Creates a channel as `owner` and returns it. */
+export async function createChannel(
+  client: Client<typeof MessagingService>,
+  owner: Person,
+  name: string,
+  options: { kind?: "public" | "private"; members?: Person[]; topic?: string } = {},
+) {
+  const res = await client.createChannel(
+    {
+      kind: options.kind === "private" ? 2 : 1,
+      name,
+      topic: options.topic ?? "",
+      memberUserIds: (options.members ?? []).map((m) => m.id),
+    },
+    owner.call,
+  );
+  const channel = res.channel?.channel;
+  if (!channel) throw new Error("createChannel returned no channel");
+  return channel;
+}
+
+/** Sends a message as `author` and returns it. */
+export async function send(
+  client: Client<typeof MessagingService>,
+  author: Person,
+  channelId: string,
+  text: string,
+  threadRootId = "",
+) {
+  const res = await client.sendMessage(
+    { channelId, text, threadRootId, idempotencyKey: key() },
+    author.call,
+  );
+  if (!res.message) throw new Error("sendMessage returned no message");
+  return res.message;
+}

@@ -1,0 +1,188 @@
+import { randomUUID } from "node:crypto";
+import { statSync } from "node:fs";
+import { join } from "node:path";
+import test from "ava";
+import Database from "better-sqlite3";
+import { openSqliteMessagingStore } from "../src/adapters/sqlite-messaging-store.js";
+import { MIGRATIONS } from "../src/adapters/sqlite-migrations.js";
+import { decodeEvent, encodeChannelEvent } from "../src/event-codec.js";
+import { createMessaging, MESSAGING_DATABASE_FILE } from "../src/messaging-module.js";
+import {
+  createChannel,
+  FakeDirectory,
+  send,
+  startMessaging,
+  tempDir,
+  testConfig,
+} from "./helpers/harness.js";
+
+const options = { encode: encodeChannelEvent, retainEvents: 1000, maxMemberships: 2000 };
+
+function newChannel(owner: string, name = `c-${randomUUID().slice(0, 8)}`) {
+  return {
+    id: randomUUID(),
+    kind: "public" as const,
+    name,
+    topic: "",
+    creatorId: owner,
+    memberIds: [],
+    epoch: "e1",
+    now: 1_000,
+  };
+}
+
+test("the database is WAL, owner-only, migrated, and refuses a newer schema", (t) => {
+  const dir = join(tempDir(t), "nested", "messaging");
+  const file = join(dir, MESSAGING_DATABASE_FILE);
+  openSqliteMessagingStore(file, options).close();
+  t.is(statSync(file).mode & 0o777, 0o600);
+  t.is(statSync(dir).mode & 0o777, 0o700);
+  const db = new Database(file);
+  t.is(db.pragma("journal_mode", { simple: true }), "wal");
+  t.is(db.pragma("user_version", { simple: true }), MIGRATIONS.length);
+  db.pragma(`user_version = ${MIGRATIONS.length + 1}`);
+  db.close();
+  t.throws(() => openSqliteMessagingStore(file, options), { message: /newer than this build/ });
+});
+
+test("messages, memberships and the event log survive a restart", async (t) => {
+  const dataDir = tempDir(t);
+  const first = await startMessaging(t, { config: testConfig({ dataDir }) });
+  const person = first.person("alice");
+  const channel = await createChannel(first.client, person, "durable");
+  await send(first.client, person, channel.id, "kept");
+  await first.messaging.close();
+
+  const reopened = await createMessaging(testConfig({ dataDir }), { users: new FakeDirectory() });
+  t.teardown(() => reopened.close());
+  const joined = await reopened.store.channels.listJoined({
+    userId: person.id,
+    kinds: [],
+    includeArchived: false,
+    afterChannelId: undefined,
+    limit: 10,
+  });
+  t.is(joined[0]?.channel.name, "durable");
+  const events = await reopened.store.events.readEvents(channel.id, 0, 10);
+  t.deepEqual(
+    events.map((e) => [e.offset, decodeEvent(e.bytes).payload.case]),
+    [
+      [1, "membershipChanged"],
+      [2, "messageCreated"],
+    ],
+  );
+});
+
+test("two connections to one file allocate seqs and offsets without collisions", async (t) => {
+  const file = join(tempDir(t), "shared.db");
+  const one = openSqliteMessagingStore(file, options);
+  const two = openSqliteMessagingStore(file, options);
+  t.teardown(() => {
+    one.close();
+    two.close();
+  });
+  const owner = randomUUID();
+  const created = await one.channels.createChannel(newChannel(owner));
+  if (created.kind !== "ok") throw new Error("not created");
+  const channelId = created.value.channel.id;
+  const results = await Promise.all(
+    Array.from({ length: 20 }, (_, i) =>
+      (i % 2 ? one : two).messages.sendMessage({
+        id: randomUUID(),
+        channelId,
+        authorId: owner,
+        text: `m${i}`,
+        threadRootId: null,
+        mentionCandidates: [],
+        idempotencyKey: randomUUID(),
+        requestHash: `h${i}`,
+        now: 2_000 + i,
+      }),
+    ),
+  );
+  const seqs = results
+    .map((r) => (r.kind === "ok" ? r.value.message.seq : -1))
+    .sort((a, b) => a - b);
+  t.deepEqual(
+    seqs,
+    Array.from({ length: 20 }, (_, i) => i + 1),
+  );
+  const offsets = results
+    .flatMap((r) => (r.kind === "ok" ? r.events.map((e) => e.offset) : []))
+    .sort((a, b) => a - b);
+  t.deepEqual(
+    offsets,
+    Array.from({ length: 20 }, (_, i) => i + 2),
+  );
+  const head = (await two.events.heads([channelId])).get(channelId);
+  t.deepEqual(head, { epoch: "e1", offset: 21 });
+});
+
+test("the event log keeps the newest N events per channel and prunes by age", async (t) => {
+  const store = openSqliteMessagingStore(":memory:", { ...options, retainEvents: 3 });
+  t.teardown(() => store.close());
+  const owner = randomUUID();
+  const created = await store.channels.createChannel(newChannel(owner));
+  if (created.kind !== "ok") throw new Error("not created");
+  const channelId = created.value.channel.id;
+  for (let i = 0; i < 5; i++) {
+    await store.messages.sendMessage({
+      id: randomUUID(),
+      channelId,
+      authorId: owner,
+      text: `m${i}`,
+      threadRootId: null,
+      mentionCandidates: [],
+      idempotencyKey: randomUUID(),
+      requestHash: "h",
+      now: 10_000 * (i + 1),
+    });
+  }
+  const kept = await store.events.readEvents(channelId, 0, 100);
+  t.deepEqual(
+    kept.map((e) => e.offset),
+    [4, 5, 6],
+    "trimmed as new events are appended",
+  );
+  const pruned = await store.events.prune({ eventsBefore: 45_000, keysBefore: 0 });
+  t.is(pruned.events, 2);
+  t.deepEqual(
+    (await store.events.readEvents(channelId, 0, 100)).map((e) => e.offset),
+    [6],
+  );
+});
+
+test("a deleted channel keeps only its channel_deleted event, then goes entirely", async (t) => {
+  const store = openSqliteMessagingStore(":memory:", options);
+  t.teardown(() => store.close());
+  const owner = randomUUID();
+  const created = await store.channels.createChannel(newChannel(owner, "gone"));
+  if (created.kind !== "ok") throw new Error("not created");
+  const channelId = created.value.channel.id;
+  await store.messages.sendMessage({
+    id: randomUUID(),
+    channelId,
+    authorId: owner,
+    text: "secret",
+    threadRootId: null,
+    mentionCandidates: [],
+    idempotencyKey: randomUUID(),
+    requestHash: "h",
+    now: 2_000,
+  });
+  const deleted = await store.channels.deleteChannel(channelId, owner, 3_000);
+  t.is(deleted.kind, "ok");
+  const log = await store.events.readEvents(channelId, 0, 100);
+  t.deepEqual(
+    log.map((e) => [e.offset, decodeEvent(e.bytes).payload.case]),
+    [[3, "channelDeleted"]],
+    "the history is gone; the deletion stays for streams to learn of it",
+  );
+  t.is(await store.channels.getChannel(channelId), undefined);
+  t.deepEqual(await store.channels.channelIdsOf(owner), []);
+  const reuse = await store.channels.createChannel(newChannel(owner, "gone"));
+  t.is(reuse.kind, "ok", "the name is free at once");
+  const pruned = await store.events.prune({ eventsBefore: 4_000, keysBefore: 0 });
+  t.is(pruned.channels, 1);
+  t.deepEqual(await store.events.heads([channelId]), new Map());
+});
