@@ -1,11 +1,13 @@
 import { fileURLToPath } from "node:url";
 import { type AuthConfig, loadAuthConfig } from "@parley/auth";
 import { type MeshConfig, parseMeshConfig } from "@parley/mesh";
+import { loadMessagingConfig, type MessagingConfig } from "@parley/messaging";
 
 /** The single process's configuration: the mesh settings plus each hosted service's own. */
 export interface StandaloneConfig {
   readonly mesh: MeshConfig;
   readonly auth: AuthConfig;
+  readonly messaging: MessagingConfig;
   /** The web app's files (`web/dist` once built, else the placeholder in `web/public`). */
   readonly webDir: string;
 }
@@ -20,6 +22,7 @@ export function loadStandaloneConfig(env: NodeJS.ProcessEnv = process.env): Stan
   return {
     mesh: parseMeshConfig(env, { port: 8080 }),
     auth: loadAuthConfig(env),
+    messaging: loadMessagingConfig(env),
     webDir: env.PARLEY_WEB_DIR || WEB_DIR,
   };
 }

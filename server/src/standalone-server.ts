@@ -1,5 +1,7 @@
+import { createRouterTransport } from "@connectrpc/connect";
 import { type Auth, createAuth, createJwksRoute } from "@parley/auth";
 import { AuthService } from "@parley/gen/parley/auth/v1/auth_service_pb.js";
+import { MessagingService } from "@parley/gen/parley/messaging/v1/messaging_service_pb.js";
 import {
   createTokenVerifier,
   type Logger,
@@ -9,12 +11,14 @@ import {
   type Served,
   serve,
 } from "@parley/mesh";
+import { createAuthUserDirectory, createMessaging, type Messaging } from "@parley/messaging";
 import type { StandaloneConfig } from "./config.js";
 import { createStaticFiles } from "./static-files.js";
 
 export interface Standalone {
   readonly served: Served;
   readonly auth: Auth;
+  readonly messaging: Messaging;
   /** Graceful stop: drain the server, then close every store. */
   close(): Promise<void>;
 }
@@ -28,13 +32,22 @@ export async function startStandalone(
   logger: Logger,
 ): Promise<Standalone> {
   const auth = await createAuth(config.auth, { logger: logger.child({ component: "auth" }) });
+  // In one process, services call each other in memory (no network hop, same contracts).
+  const authInProcess = createRouterTransport((router) =>
+    router.service(AuthService, auth.service),
+  );
+  const messaging = await createMessaging(config.messaging, {
+    logger: logger.child({ component: "messaging" }),
+    users: createAuthUserDirectory(authInProcess),
+  });
   const routes = [createJwksRoute(auth.signingKeys), createStaticFiles(config.webDir)];
   const served = await serve({
     name: "parley",
     routes(router) {
       router.service(AuthService, auth.service);
+      router.service(MessagingService, messaging.service);
     },
-    services: [AuthService.typeName],
+    services: [AuthService.typeName, MessagingService.typeName],
     policy: loadPolicy(config.mesh.policyFile),
     tokens: createTokenVerifier({
       jwks: () => auth.signingKeys.jwks(),
@@ -52,8 +65,10 @@ export async function startStandalone(
   return {
     served,
     auth,
+    messaging,
     async close() {
       await served.close();
+      await messaging.close();
       await auth.close();
     },
   };
