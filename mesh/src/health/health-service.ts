@@ -37,7 +37,12 @@ export function createHealthService(registry: HealthRegistry): ServiceImpl<typeo
             continue;
           }
           if (ctx.signal.aborted) return;
-          await Promise.race([new Promise<void>((resolve) => (wake = resolve)), aborted]);
+          await Promise.race([
+            new Promise<void>((resolve) => {
+              wake = resolve;
+            }),
+            aborted,
+          ]);
         }
       } finally {
         stop();
