@@ -26,9 +26,9 @@ import {
   jsonEncodable,
   protoBodyArbitrary,
   type RawResponse,
-  requestArbitrary,
   SERVER_FAULT_CODES,
   SERVER_FAULT_GRPC_STATUSES,
+  serviceRequestArbitraries,
 } from "./support/fuzz.js";
 
 /**
@@ -38,10 +38,15 @@ import {
  * `fc.assert(..., { seed, path })`.
  */
 
-/** Runs per property; argon2 (even cheap) and two cores bound these. */
-const RUNS = { rpc: 40, body: 40, http: 150 } as const;
+/**
+ * Runs per property, sized for CI (two cores, the whole file in well under a minute).
+ * `PARLEY_FUZZ_SCALE=20` multiplies them for a deeper local run.
+ */
+const SCALE = Math.max(1, Number(process.env.PARLEY_FUZZ_SCALE) || 1);
+const RUNS = { rpc: 60 * SCALE, body: 60 * SCALE, http: 400 * SCALE } as const;
 
 const log = captureLogger("auth");
+const mailer = new LoggingMailer();
 // Rate limits off: fuzzing should reach handlers, not stop at resource_exhausted.
 const server = await startAuthServer({
   env: {
@@ -53,7 +58,7 @@ const server = await startAuthServer({
   },
   // Fuzz server only: argon2id with tiny costs, so hundreds of registrations stay fast.
   passwordHasher: cheapHasher(),
-  mailer: new LoggingMailer(),
+  mailer,
   logger: log.logger,
 });
 
@@ -85,7 +90,6 @@ for (let i = 0; i < 8; i++) {
   const { session } = await auth.login({ login: victim.username, password: PASSWORD });
   refreshTokens.push(session?.refreshToken ?? "");
 }
-const mailer = server.auth.mailer as LoggingMailer;
 for (let i = 0; i < 4; i++) await auth.requestPasswordReset({ email: victim.email });
 await new Promise((resolve) => setTimeout(resolve, 50)); // reset mails are sent in the background
 const resetTokens = mailer
@@ -94,6 +98,9 @@ const resetTokens = mailer
   .filter((t): t is string => t !== undefined)
   .map(decodeURIComponent);
 const { nextPageToken } = await auth.listUsers({ pageSize: 1 }, asAdmin);
+if (resetTokens.length === 0 || refreshTokens.includes("") || nextPageToken === "") {
+  throw new Error("fuzz setup: the server issued no reset, refresh or page token");
+}
 
 const names = [admin.username, member.username, victim.username];
 const emails = [admin.email, member.email, victim.email];
@@ -122,6 +129,7 @@ type Bearer =
   | { readonly kind: "tampered"; readonly who: "admin" | "member"; readonly at: number }
   | { readonly kind: "garbage"; readonly header: string };
 
+const kids = (await server.auth.signingKeys.jwks()).map((key) => key.kid);
 // Valid tokens weigh most, so user and admin RPCs get past authentication often enough.
 const bearers: fc.Arbitrary<Bearer> = fc.oneof(
   fc.constant<Bearer>({ kind: "none" }),
@@ -138,7 +146,10 @@ const bearers: fc.Arbitrary<Bearer> = fc.oneof(
     who: fc.constantFrom("admin", "member"),
     at: fc.nat(),
   }),
-  garbageAuthorization().map((header): Bearer => ({ kind: "garbage", header })),
+  {
+    arbitrary: garbageAuthorization(kids).map((header): Bearer => ({ kind: "garbage", header })),
+    weight: 3,
+  },
 );
 
 // A key auth never published, used under auth's own kid: the signature must fail, not the server.
@@ -200,13 +211,11 @@ class Tally extends Map<string, number> {
   }
 }
 
-/** Log lines at error level or above: the server's own account of a fault. */
-function serverErrors(): Record<string, unknown>[] {
-  return log.lines().filter((line) => Number(line.level) >= 50);
-}
-
-/** The server still answers: health says SERVING and GetJwks works over both transports. */
-async function assertServerAnswers(t: ExecutionContext): Promise<void> {
+/**
+ * The server still answers (health says SERVING, GetJwks works over both transports), and it
+ * logged no error since line `since` of its log: no failure it noticed without the caller seeing.
+ */
+async function assertServerAnswers(t: ExecutionContext, since: number): Promise<void> {
   const health = await createClient(Health, transports[0]![1]).check({
     service: AuthService.typeName,
   });
@@ -215,13 +224,20 @@ async function assertServerAnswers(t: ExecutionContext): Promise<void> {
     const jwks = await createClient(AuthService, transport).getJwks({});
     t.true(jwks.keys.length >= 1, name);
   }
-  t.deepEqual(serverErrors(), [], "the server logged errors");
+  const errors = log
+    .lines()
+    .slice(since)
+    .filter((line) => Number(line.level) >= 50);
+  t.deepEqual(errors, [], "the server logged errors");
 }
 
+/** Every RPC of the service (none hard-coded) with its request arbitrary. */
+const rpcs = [...serviceRequestArbitraries(AuthService, { hints }).values()];
+
 // 1. Random field values, over gRPC and Connect JSON, with and without (valid) bearer tokens.
-for (const method of AuthService.methods) {
-  test(`${method.name}: random requests never get a server-fault code`, async (t) => {
-    const requests = requestArbitrary(method, { hints });
+for (const { method, requests } of rpcs) {
+  test.serial(`${method.name}: random requests never get a server-fault code`, async (t) => {
+    const logged = log.lines().length;
     const outcomes = new Tally();
     await fc.assert(
       fc.asyncProperty(requests, bearers, async (request, bearer) => {
@@ -241,7 +257,7 @@ for (const method of AuthService.methods) {
       { numRuns: RUNS.rpc, includeErrorInReport: true },
     );
     t.log(`outcomes: ${outcomes}`);
-    await assertServerAnswers(t);
+    await assertServerAnswers(t, logged);
   });
 }
 
@@ -274,69 +290,73 @@ function describeAnswer(res: RawResponse): string {
 }
 
 // 2. Random bodies under each content type the RPC paths accept.
-for (const method of AuthService.methods) {
-  test(`${method.name}: random bodies never get 5xx or a server-fault grpc-status`, async (t) => {
-    const path = `/${AuthService.typeName}/${method.name}`;
-    const messages = requestArbitrary(method, { hints });
-    const answers = new Tally();
-    await fc.assert(
-      fc.asyncProperty(
-        protoBodyArbitrary(method.input, messages),
-        jsonBodyArbitrary(method.input, messages),
-        grpcBodyArbitrary(method.input, messages),
-        bearers,
-        async (protoBody, jsonBody, grpcBody, bearer) => {
-          const headers = await headersFor(bearer);
-          const attempts: [string, () => Promise<RawResponse>][] = [
-            [
-              "Connect application/proto",
-              () =>
-                http1Request(baseUrl, {
-                  path,
-                  headers: { ...headers, "content-type": "application/proto" },
-                  body: protoBody,
-                }),
-            ],
-            [
-              "Connect application/json",
-              () =>
-                http1Request(baseUrl, {
-                  path,
-                  headers: { ...headers, "content-type": "application/json" },
-                  body: jsonBody,
-                }),
-            ],
-            [
-              "gRPC application/grpc",
-              () =>
-                h2Request(baseUrl, {
-                  path,
-                  headers: { ...headers, "content-type": "application/grpc", te: "trailers" },
-                  body: grpcBody,
-                }),
-            ],
-          ];
-          for (const [name, send] of attempts) {
-            const res = await send();
-            answers.add(describeAnswer(res));
-            const fault = faultOf(res);
-            if (fault) throw new Error(`${method.name}, ${name}: ${fault}`);
-          }
-        },
-      ),
-      { numRuns: RUNS.body, includeErrorInReport: true },
-    );
-    t.log(`answers: ${answers}`);
-    await assertServerAnswers(t);
-  });
+for (const { method, requests: messages } of rpcs) {
+  test.serial(
+    `${method.name}: random bodies never get 5xx or a server-fault grpc-status`,
+    async (t) => {
+      const logged = log.lines().length;
+      const path = `/${AuthService.typeName}/${method.name}`;
+      const answers = new Tally();
+      await fc.assert(
+        fc.asyncProperty(
+          protoBodyArbitrary(method.input, messages),
+          jsonBodyArbitrary(method.input, messages),
+          grpcBodyArbitrary(method.input, messages),
+          bearers,
+          async (protoBody, jsonBody, grpcBody, bearer) => {
+            const headers = await headersFor(bearer);
+            const attempts: [string, () => Promise<RawResponse>][] = [
+              [
+                "Connect application/proto",
+                () =>
+                  http1Request(baseUrl, {
+                    path,
+                    headers: { ...headers, "content-type": "application/proto" },
+                    body: protoBody,
+                  }),
+              ],
+              [
+                "Connect application/json",
+                () =>
+                  http1Request(baseUrl, {
+                    path,
+                    headers: { ...headers, "content-type": "application/json" },
+                    body: jsonBody,
+                  }),
+              ],
+              [
+                "gRPC application/grpc",
+                () =>
+                  h2Request(baseUrl, {
+                    path,
+                    headers: { ...headers, "content-type": "application/grpc", te: "trailers" },
+                    body: grpcBody,
+                  }),
+              ],
+            ];
+            for (const [name, send] of attempts) {
+              const res = await send();
+              answers.add(describeAnswer(res));
+              const fault = faultOf(res);
+              if (fault) throw new Error(`${method.name}, ${name}: ${fault}`);
+            }
+          },
+        ),
+        { numRuns: RUNS.body, includeErrorInReport: true },
+      );
+      t.log(`answers: ${answers}`);
+      await assertServerAnswers(t, logged);
+    },
+  );
 }
 
 // 3. Random methods, paths, headers and bodies, over HTTP/1.1 and HTTP/2.
-test("random HTTP requests never get 5xx, over HTTP/1.1 and HTTP/2", async (t) => {
+test.serial("random HTTP requests never get 5xx, over HTTP/1.1 and HTTP/2", async (t) => {
+  const logged = log.lines().length;
   const answers = new Tally();
   await fc.assert(
     fc.asyncProperty(
-      httpRequestArbitrary(AuthService, ["/.well-known/jwks.json"]),
+      httpRequestArbitrary(AuthService, { extraPaths: ["/.well-known/jwks.json"], kids }),
       async (request) => {
         const h2Headers = { ...request.headers };
         // HTTP/2 allows `te` only as "trailers" (node:http2 refuses to send anything else).
@@ -356,5 +376,5 @@ test("random HTTP requests never get 5xx, over HTTP/1.1 and HTTP/2", async (t) =
     { numRuns: RUNS.http, includeErrorInReport: true },
   );
   t.log(`answers: ${answers}`);
-  await assertServerAnswers(t);
+  await assertServerAnswers(t, logged);
 });

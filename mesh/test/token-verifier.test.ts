@@ -81,3 +81,19 @@ test("tokens without the role claim, or signed by an unknown key, are refused", 
   });
   await t.throwsAsync(verifier.verify("not.a.jwt"), { instanceOf: InvalidTokenError });
 });
+
+// Found by test/auth-fuzz.test.ts: a `kid` object whose toString is not a function made the
+// verifier throw a TypeError, which every RPC, public ones too, answered with `internal`.
+test("a token whose kid is not a string is invalid, not a crash", async (t) => {
+  const a = await keyAndSigner("a");
+  const verifier = createTokenVerifier({ jwks: async () => [a.jwk], minRefreshIntervalMs: 0 });
+  const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
+  for (const kid of [{ toString: 1 }, { toString: null, valueOf: null }, { a: 1 }, ["a"], 1, ""]) {
+    const token = `${b64({ alg: "EdDSA", kid })}.${b64({ sub: "user-1" })}.${"A".repeat(86)}`;
+    await t.throwsAsync(
+      verifier.verify(token),
+      { instanceOf: InvalidTokenError },
+      JSON.stringify(kid),
+    );
+  }
+});

@@ -10,7 +10,7 @@
  * `create()`.
  *
  * Around that: {@link callRpc} calls any method kind over any transport, the raw-body
- * arbitraries feed the wire decoders garbage, and {@link rawRequest}/{@link h2Request} send
+ * arbitraries feed the wire decoders garbage, and {@link http1Request}/{@link h2Request} send
  * requests that no client library would send. Nothing here knows a particular service, so
  * every service's fuzz test can reuse it.
  */
@@ -85,6 +85,12 @@ export const SERVER_FAULT_GRPC_STATUSES: ReadonlySet<number> = new Set([
 ]);
 
 type Mode = "valid" | "mixed" | "hostile";
+
+/** `seconds` bounds of well-known types (Timestamp: years 1 to 9999; Duration: 10,000 years). */
+const WKT_SECONDS: Readonly<Record<string, bigint>> = {
+  "google.protobuf.Timestamp": 62_135_596_800n,
+  "google.protobuf.Duration": 315_576_000_000n,
+};
 
 const ABSENT = Symbol("absent");
 
@@ -180,12 +186,28 @@ class Generator {
   }
 
   message(schema: DescMessage, mode: Mode, depth: number): fc.Arbitrary<Message> {
+    // Well-known types with a valid range (proto JSON refuses the rest): inside it unless hostile.
+    const range = mode === "hostile" ? undefined : WKT_SECONDS[schema.typeName];
+    if (range) {
+      return (
+        fc
+          .record({
+            seconds: fc.bigInt(-range, range),
+            nanos: fc.integer({ min: 0, max: 999_999_999 }),
+          })
+          // A negative Duration carries negative nanos.
+          .map(({ seconds, nanos }) =>
+            create(schema, { seconds, nanos: seconds < 0n ? -nanos : nanos }),
+          )
+      );
+    }
     const parts: fc.Arbitrary<[string, unknown]>[] = [];
     for (const member of schema.members) {
       if (member.kind === "oneof") {
-        const cases = member.fields.map((f) =>
-          this.single(f, mode, depth).map((value) => ({ case: f.localName, value })),
-        );
+        const cases = member.fields.flatMap((f) => {
+          const value = this.single(f, mode, depth);
+          return value ? [value.map((v) => ({ case: f.localName, value: v }))] : [];
+        });
         parts.push(
           fc
             .oneof(fc.constant(ABSENT), ...cases)
@@ -197,7 +219,7 @@ class Generator {
       let value: fc.Arbitrary<unknown>;
       if (field.fieldKind === "list") value = this.list(field, mode, depth);
       else if (field.fieldKind === "map") value = this.map(field, mode, depth);
-      else value = this.single(field, mode, depth);
+      else value = this.single(field, mode, depth) ?? fc.constant(ABSENT);
       const explicit =
         field.fieldKind === "message" ||
         ((field.fieldKind === "scalar" || field.fieldKind === "enum") &&
@@ -213,8 +235,16 @@ class Generator {
     });
   }
 
-  /** One value of a singular field (or one element of a list, one value of a map). */
-  private single(field: DescField, mode: Mode, depth: number, rules = rulesOf(field)) {
+  /**
+   * One value of a singular field (or one element of a list, one value of a map); undefined for
+   * a message field past the depth limit, which then stays unset (or empty).
+   */
+  private single(
+    field: DescField,
+    mode: Mode,
+    depth: number,
+    rules = rulesOf(field),
+  ): fc.Arbitrary<unknown> | undefined {
     let kind: "scalar" | "enum" | "message";
     if (field.fieldKind === "list") kind = field.listKind;
     else if (field.fieldKind === "map") kind = field.mapKind;
@@ -222,7 +252,7 @@ class Generator {
     let base: fc.Arbitrary<unknown>;
     if (kind === "message") {
       const message = field.message;
-      if (!message || depth >= this.maxDepth) return fc.constant(ABSENT) as fc.Arbitrary<unknown>;
+      if (!message || depth >= this.maxDepth) return undefined;
       base = this.message(message, mode, depth + 1);
     } else if (kind === "enum") {
       const desc = field.enum;
@@ -240,7 +270,8 @@ class Generator {
     const rules = rulesOf(field);
     const repeated = rules?.type.case === "repeated" ? rules.type.value : undefined;
     const itemRules = repeated?.items;
-    const element = this.single(field, mode, depth, itemRules).filter((v) => v !== ABSENT);
+    const element = this.single(field, mode, depth, itemRules);
+    if (!element) return fc.constant([]);
     const [min, max] = itemBounds(repeated, this.maxItems);
     const lengths =
       mode === "valid"
@@ -260,7 +291,8 @@ class Generator {
         : this.scalar(field.mapKey, true, mode === "valid" ? "valid" : "hostile", undefined).map(
             String,
           );
-    const value = this.single(field, mode, depth).filter((v) => v !== ABSENT);
+    const value = this.single(field, mode, depth);
+    if (!value) return fc.constant({});
     return fc
       .array(fc.tuple(key, value), { maxLength: this.maxItems })
       .map((entries) => Object.fromEntries(entries));
@@ -408,16 +440,17 @@ function numericBounds(rules: FieldRules | undefined, min: bigint, max: bigint):
         greaterThan?: { case?: string; value?: number | bigint };
       }
     | undefined;
+  const big = (v: number | bigint) => (typeof v === "bigint" ? v : BigInt(Math.trunc(v)));
   let lo = min;
   let hi = max;
   const gt = r?.greaterThan;
   if (gt?.value !== undefined) {
-    const v = BigInt(Math.trunc(Number(gt.value)));
+    const v = big(gt.value);
     lo = gt.case === "gt" ? v + 1n : v;
   }
   const lt = r?.lessThan;
   if (lt?.value !== undefined) {
-    const v = BigInt(Math.trunc(Number(lt.value)));
+    const v = big(lt.value);
     hi = lt.case === "lt" ? v - 1n : v;
   }
   return [lo > min ? lo : min, hi < max ? hi : max];
@@ -451,11 +484,7 @@ function validString(rules: StringRules | undefined): fc.Arbitrary<string> {
     ? Number(rules.maxLen)
     : isFieldSet(rules, StringRulesSchema.field.len)
       ? Number(rules.len)
-      : min + 64;
-  const fits = (s: string) => {
-    const n = [...s].length;
-    return n >= min && n <= max;
-  };
+      : Number.POSITIVE_INFINITY;
   let base: fc.Arbitrary<string> | undefined;
   switch (rules.wellKnown.case) {
     case "uuid":
@@ -493,14 +522,25 @@ function validString(rules: StringRules | undefined): fc.Arbitrary<string> {
       // An RE2 pattern JavaScript cannot compile: fall back to length-only strings.
     }
   }
+  const maxLength = Math.min(max, min + 64);
   base ??= fc.oneof(
-    { arbitrary: fc.string({ unit: "grapheme-ascii", minLength: min, maxLength: max }), weight: 3 },
-    fc.string({ unit: "grapheme", minLength: min, maxLength: max }),
+    { arbitrary: fc.string({ unit: "grapheme-ascii", minLength: min, maxLength }), weight: 3 },
+    fc.string({ unit: "grapheme", minLength: min, maxLength }),
   );
-  const wrapped = base
+  // Mapped into the length limits rather than filtered: a filter that rarely passes (a long
+  // pattern, a short max_len) would stall generation. Best effort: the cut may break a pattern.
+  return base
     .map((s) => `${rules.prefix}${s}${rules.suffix}`)
-    .map((s) => (rules.contains && !s.includes(rules.contains) ? `${s}${rules.contains}` : s));
-  return wrapped.filter(fits);
+    .map((s) => (rules.contains && !s.includes(rules.contains) ? `${s}${rules.contains}` : s))
+    .map((s) => fitLength(s, min, max));
+}
+
+/** `s` cut or padded to between `min` and `max` code points (protovalidate counts those). */
+function fitLength(s: string, min: number, max: number): string {
+  const points = [...s];
+  if (points.length > max) return points.slice(0, max).join("");
+  if (points.length < min) return s + "a".repeat(min - points.length);
+  return s;
 }
 
 /** Whether the message can be written as proto JSON (e.g. out-of-range Timestamps cannot). */
@@ -587,7 +627,7 @@ export function randomBytes(maxLength = 2048): fc.Arbitrary<Uint8Array> {
   );
 }
 
-/** A valid binary encoding, damaged: bytes flipped, cut short, extended, or duplicated. */
+/** A valid binary encoding, damaged: bytes overwritten, cut short or extended with junk. */
 export function mutatedBinary(
   schema: DescMessage,
   messages: fc.Arbitrary<Message>,
@@ -659,6 +699,7 @@ export function jsonBodyArbitrary(
   const names = schema.fields.flatMap((f) => [f.jsonName, f.name]);
   const weird = fc.oneof(
     fc.jsonValue({ maxDepth: 3 }),
+    trickyJson(),
     fc.constantFrom<JsonValue>(
       -1,
       2 ** 64,
@@ -794,27 +835,63 @@ function base64url(text: string): string {
 }
 
 /**
+ * JSON objects with the keys JavaScript treats specially (`toString`, `valueOf`, `__proto__`,
+ * `then`, ...) bound to non-functions: code that interpolates, awaits or merges a parsed value
+ * trips over them with a TypeError instead of a clean refusal.
+ */
+export function trickyJson(): fc.Arbitrary<JsonValue> {
+  return fc.dictionary(
+    fc.constantFrom(
+      "toString",
+      "valueOf",
+      "__proto__",
+      "constructor",
+      "then",
+      "toJSON",
+      "length",
+      "hasOwnProperty",
+    ),
+    fc.oneof(fc.constantFrom(null, 1, "x", true), fc.jsonValue({ maxDepth: 1 })),
+    { minKeys: 1, maxKeys: 3 },
+  ) as fc.Arbitrary<JsonValue>;
+}
+
+/**
  * `Authorization` header values a verifier must refuse without failing: garbage, wrong schemes,
  * empty or doubled bearer tokens, and JWT-shaped tokens with random headers (alg `none`, odd
- * `kid` types, `crit`) and payloads. Valid for HTTP headers.
+ * `kid` types, `crit`) and payloads. `kids` (the key ids the server publishes) get fake tokens
+ * past the key lookup, to the signature check. Valid for HTTP headers.
  */
-export function garbageAuthorization(): fc.Arbitrary<string> {
+export function garbageAuthorization(kids: readonly string[] = []): fc.Arbitrary<string> {
   const jwtHeader = fc.oneof(
-    fc.record(
-      {
-        alg: fc.oneof(
-          fc.constantFrom("EdDSA", "none", "HS256", "RS256", "ES256", "", "NONE"),
-          fc.jsonValue({ maxDepth: 1 }),
-        ),
-        kid: fc.oneof(fc.string(), fc.jsonValue({ maxDepth: 2 })),
-        typ: fc.oneof(fc.constant("JWT"), fc.string()),
-        crit: fc.oneof(fc.constant(["b64"]), fc.array(fc.string(), { maxLength: 2 })),
-        b64: fc.oneof(fc.boolean(), fc.jsonValue({ maxDepth: 1 })),
-        jwk: fc.jsonValue({ maxDepth: 2 }),
-      },
-      { requiredKeys: [] },
-    ),
+    {
+      weight: 4,
+      arbitrary: fc.record(
+        {
+          alg: fc.oneof(
+            fc.constantFrom("EdDSA", "none", "HS256", "RS256", "ES256", "", "NONE"),
+            fc.jsonValue({ maxDepth: 1 }),
+          ),
+          kid: fc.oneof(
+            fc.string(),
+            fc.jsonValue({ maxDepth: 2 }),
+            { arbitrary: trickyJson(), weight: 2 },
+            ...(kids.length > 0 ? [{ arbitrary: fc.constantFrom(...kids), weight: 3 }] : []),
+          ),
+          typ: fc.oneof(fc.constant("JWT"), fc.string(), trickyJson()),
+          crit: fc.oneof(
+            fc.constant(["b64"]),
+            fc.array(fc.string(), { maxLength: 2 }),
+            trickyJson(),
+          ),
+          b64: fc.oneof(fc.boolean(), fc.jsonValue({ maxDepth: 1 })),
+          jwk: fc.oneof(fc.jsonValue({ maxDepth: 2 }), trickyJson()),
+        },
+        { requiredKeys: [] },
+      ),
+    },
     fc.jsonValue({ maxDepth: 2 }),
+    trickyJson(),
   );
   const jwtPayload = fc.oneof(
     fc.record(
@@ -847,7 +924,7 @@ export function garbageAuthorization(): fc.Arbitrary<string> {
     fc.constantFrom("a.b.c", "..", ".", "e30.e30.", "e30.e30.e30", "null", "undefined"),
   );
   return fc.oneof(
-    fakeJwt.map((t) => `Bearer ${t}`),
+    { arbitrary: fakeJwt.map((t) => `Bearer ${t}`), weight: 6 },
     token.map((t) => `Bearer ${t}`),
     token.map((t) => `bearer  ${t}  `),
     fc.tuple(token, token).map(([a, b]) => `Bearer ${a} ${b}`),
@@ -1013,8 +1090,14 @@ const MANAGED_HEADERS = new Set([
  */
 export function httpRequestArbitrary(
   service: DescService,
-  extraPaths: readonly string[] = [],
+  options: {
+    /** Non-RPC paths the server serves, e.g. `/.well-known/jwks.json`. */
+    readonly extraPaths?: readonly string[];
+    /** Key ids the server publishes, for fake tokens (see {@link garbageAuthorization}). */
+    readonly kids?: readonly string[];
+  } = {},
 ): fc.Arbitrary<RandomHttpRequest> {
+  const { extraPaths = [], kids = [] } = options;
   const rpcPaths = [
     ...service.methods.map((m) => `/${service.typeName}/${m.name}`),
     "/grpc.health.v1.Health/Check",
@@ -1111,7 +1194,7 @@ export function httpRequestArbitrary(
   const headers = fc
     .tuple(
       contentType,
-      fc.oneof(fc.constant(undefined), garbageAuthorization()),
+      fc.oneof(fc.constant(undefined), garbageAuthorization(kids)),
       fc.array(
         fc.tuple(headerName, fc.oneof({ arbitrary: headerValue(), weight: 5 }, hugeHeaderValue())),
         { maxLength: 5 },

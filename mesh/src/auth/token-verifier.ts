@@ -63,8 +63,10 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     return inflight;
   }
 
-  async function keyFor(kid: string | undefined): Promise<CryptoKey | Uint8Array> {
-    if (!kid) throw new InvalidTokenError("token has no kid");
+  async function keyFor(kid: unknown): Promise<CryptoKey | Uint8Array> {
+    // The header is the caller's JSON: `kid` may be any value, e.g. an object whose `toString`
+    // is not a function, which would throw a TypeError where a message interpolates it.
+    if (typeof kid !== "string" || kid === "") throw new InvalidTokenError("token has no kid");
     const known = keys.get(kid);
     if (known) return known;
     if (now() - lastFetch >= minRefresh) await refresh();

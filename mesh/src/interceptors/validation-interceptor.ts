@@ -1,7 +1,7 @@
 import type { DescMessage } from "@bufbuild/protobuf";
 import { createValidator, type Validator, violationsToProto } from "@bufbuild/protovalidate";
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
-import { asInvalidArgument, isDecodeFailure } from "../server/decode-failures.js";
+import { asInvalidArgument, isDecodeFailure } from "../server/protocol-errors.js";
 
 /**
  * Enforces the protovalidate rules written in the contracts before a handler runs, so every
@@ -23,7 +23,7 @@ export function validationInterceptor(validator: Validator = createValidator()):
 
 /**
  * Validates each message of a request stream as the handler reads it. Stream messages are
- * decoded here too, so an undecodable one becomes `invalid_argument` (see decode-failures.ts).
+ * decoded here too, so an undecodable one becomes `invalid_argument` (see protocol-errors.ts).
  */
 async function* validated<T extends object>(
   validator: Validator,

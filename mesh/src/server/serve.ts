@@ -14,9 +14,9 @@ import { serverTracingInterceptor } from "../interceptors/tracing-interceptor.js
 import { validationInterceptor } from "../interceptors/validation-interceptor.js";
 import type { Policy } from "../policy/policy.js";
 import type { Logger } from "../telemetry/logger.js";
-import { answerDecodeFailuresAsInvalid, decodedMarker } from "./decode-failures.js";
 import { peerOf } from "./peer-identity.js";
 import { createPlaintextServer } from "./plaintext-server.js";
+import { correctProtocolErrors, decodedMarker } from "./protocol-errors.js";
 
 type NodeHandler = NonNullable<ConnectNodeAdapterOptions["fallback"]>;
 /** A plain HTTP request as Connect's Node adapter sees it (HTTP/1.1 or HTTP/2). */
@@ -85,7 +85,7 @@ export async function serve(options: ServeOptions): Promise<Served> {
       options.routes(router);
       router.service(Health, createHealthService(health));
       // The adapter builds its routes from router.handlers once this returns.
-      answerDecodeFailuresAsInvalid(router.handlers);
+      correctProtocolErrors(router.handlers);
     },
     interceptors,
     shutdownSignal: shutdown.signal,

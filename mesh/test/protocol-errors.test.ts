@@ -5,8 +5,9 @@ import { AuthService } from "@parley/gen/parley/auth/v1/auth_service_pb.js";
 import test from "ava";
 import { createLogger, createTokenVerifier, parsePolicy, serve } from "../src/index.js";
 
-// connect-es reports request bodies it cannot decode as `internal`; serve() answers them as the
-// caller's fault (`invalid_argument`) in every protocol, and only them.
+// What connect-es answers on its own, corrected by serve(): request bodies it cannot decode are the
+// caller's fault (`invalid_argument`, not `internal`) in every protocol, and only those; a
+// `grpc-message` quoting a request header stays short.
 
 const server = await serve({
   name: "test",
@@ -144,4 +145,12 @@ test("a handler's own internal error stays internal, whatever its message", asyn
   });
   t.is(res.status, 500);
   t.like(await res.json(), { code: "internal" });
+});
+
+test("gRPC: a protocol error quoting a huge header comes back short", async (t) => {
+  const encoding = "=".repeat(6000);
+  const res = await grpcStatus(check, envelope(new Uint8Array()), { "grpc-encoding": encoding });
+  t.is(res.status, Code.Unimplemented);
+  t.regex(res.message, /^unknown compression "=+…$/);
+  t.true(encodeURIComponent(res.message).length <= 1024);
 });

@@ -22,6 +22,14 @@ import type {
 const DECODE_FAILURE =
   /^(?:parse binary: |received compressed envelope, but do not know how to decompress$|decompression failed$)/;
 
+/**
+ * Longest `grpc-message` sent, percent-encoded. connect-es quotes request headers in some
+ * protocol errors (`unknown compression "<grpc-encoding>"`) and percent-encoding triples them,
+ * so a 6 KB header came back as an 18 KB trailer: more than HTTP clients (16 KiB) and grpc-js
+ * (8 KiB of metadata) accept, and through Envoy a 502 charged to this instance.
+ */
+const MAX_GRPC_MESSAGE = 1024;
+
 /** Whether an error is connect-es reporting an undecodable request body as `internal`. */
 export function isDecodeFailure(err: unknown): err is ConnectError {
   return (
@@ -52,42 +60,45 @@ export function decodedMarker(): Interceptor {
 }
 
 /**
- * Wraps the router's handlers so that a unary request whose body fails to decode, before any
- * interceptor ran, is answered `invalid_argument` in every protocol: Connect (HTTP 400 and the
- * JSON error), gRPC (`grpc-status` trailer) and gRPC-Web (trailer frame). Streaming requests are
- * decoded inside the interceptors, where the validation interceptor maps the same failures.
+ * Wraps the router's handlers to correct what connect-es answers on its own, outside the
+ * interceptors, in every protocol (Connect: HTTP status and JSON error; gRPC: trailers; gRPC-Web:
+ * trailer frame):
+ * - a unary request whose body fails to decode before any interceptor ran gets
+ *   `invalid_argument` (streaming requests are decoded inside the interceptors, where the
+ *   validation interceptor maps the same failures);
+ * - `grpc-message` is cut to {@link MAX_GRPC_MESSAGE} bytes.
  */
-export function answerDecodeFailuresAsInvalid(handlers: UniversalHandler[]): void {
+export function correctProtocolErrors(handlers: UniversalHandler[]): void {
   for (const [i, handler] of handlers.entries()) {
     const wrapped = async (req: UniversalServerRequest): Promise<UniversalServerResponse> => {
       const state = { decoded: false };
       const contextValues: ContextValues = req.contextValues ?? createContextValues();
       contextValues.set(kDecoded, state);
       const res = await handler({ ...req, contextValues });
-      return reclassify(res, () => !state.decoded);
+      return correct(res, () => !state.decoded);
     };
     handlers[i] = Object.assign(wrapped, handler);
   }
 }
 
-async function reclassify(
+async function correct(
   res: UniversalServerResponse,
   undecoded: () => boolean,
 ): Promise<UniversalServerResponse> {
   const type = res.header?.get("content-type") ?? "";
   if (type.startsWith("application/grpc-web")) {
-    return res.body ? { ...res, body: fixTrailerFrames(res.body, undecoded) } : res;
+    return res.body ? { ...res, body: correctTrailerFrames(res.body, undecoded) } : res;
   }
   if (type.startsWith("application/grpc")) {
-    const fix = () => {
-      if (res.trailer && undecoded()) fixGrpcStatus(res.trailer);
-    };
     // The status lands in the trailers while the body is read.
+    const fix = () => {
+      if (res.trailer) correctTrailer(res.trailer, undecoded());
+    };
     if (!res.body) fix();
     return res.body ? { ...res, body: afterLast(res.body, fix) } : res;
   }
   if (res.status === 500 && res.body && undecoded() && !res.header?.has("content-encoding")) {
-    return fixConnectUnaryError(res, res.body);
+    return correctConnectUnaryError(res, res.body);
   }
   return res;
 }
@@ -97,26 +108,45 @@ async function* afterLast<T>(items: AsyncIterable<T>, then: () => void): AsyncGe
   then();
 }
 
-function fixGrpcStatus(trailer: Headers): void {
-  if (trailer.get("grpc-status") !== String(Code.Internal)) return;
+/** Corrects `grpc-status` and `grpc-message` in gRPC trailers (or gRPC-Web trailer fields). */
+function correctTrailer(trailer: Headers, undecoded: boolean): void {
+  const encoded = trailer.get("grpc-message");
+  if (encoded === null) return;
   let message: string;
   try {
-    message = decodeURIComponent(trailer.get("grpc-message") ?? "");
+    message = decodeURIComponent(encoded);
   } catch {
-    return;
+    message = encoded;
   }
-  if (DECODE_FAILURE.test(message)) {
+  if (
+    undecoded &&
+    trailer.get("grpc-status") === String(Code.Internal) &&
+    DECODE_FAILURE.test(message)
+  ) {
     trailer.set("grpc-status", String(Code.InvalidArgument));
   }
+  if (encoded.length > MAX_GRPC_MESSAGE) trailer.set("grpc-message", cut(message));
+}
+
+/** `message`, percent-encoded and cut to at most {@link MAX_GRPC_MESSAGE} bytes, marked "…". */
+function cut(message: string): string {
+  const mark = encodeURIComponent("…");
+  let out = "";
+  for (const char of message) {
+    const next = encodeURIComponent(char);
+    if (out.length + next.length + mark.length > MAX_GRPC_MESSAGE) break;
+    out += next;
+  }
+  return out + mark;
 }
 
 /** gRPC-Web ends the body with an uncompressed trailer frame (flags 0x80) of CRLF header lines. */
-async function* fixTrailerFrames(
+async function* correctTrailerFrames(
   body: AsyncIterable<Uint8Array>,
   undecoded: () => boolean,
 ): AsyncGenerator<Uint8Array> {
   for await (const chunk of body) {
-    if (chunk.byteLength < 5 || chunk[0] !== 0x80 || !undecoded()) {
+    if (chunk.byteLength < 5 || chunk[0] !== 0x80) {
       yield chunk;
       continue;
     }
@@ -125,7 +155,7 @@ async function* fixTrailerFrames(
       const colon = line.indexOf(":");
       if (colon > 0) trailer.append(line.slice(0, colon).trim(), line.slice(colon + 1).trim());
     }
-    fixGrpcStatus(trailer);
+    correctTrailer(trailer, undecoded());
     let text = "";
     trailer.forEach((value, key) => {
       text += `${key}: ${value}\r\n`;
@@ -140,7 +170,7 @@ async function* fixTrailerFrames(
 }
 
 /** A Connect unary error is one JSON object, `{ code, message, details? }`, with HTTP 500. */
-async function fixConnectUnaryError(
+async function correctConnectUnaryError(
   res: UniversalServerResponse,
   body: AsyncIterable<Uint8Array>,
 ): Promise<UniversalServerResponse> {
@@ -155,9 +185,7 @@ async function fixConnectUnaryError(
     return unchanged;
   }
   const message = typeof error.message === "string" ? error.message : "";
-  if (error.code !== "internal" || !DECODE_FAILURE.test(message)) {
-    return unchanged;
-  }
+  if (error.code !== "internal" || !DECODE_FAILURE.test(message)) return unchanged;
   const fixed = Buffer.from(JSON.stringify({ ...error, code: "invalid_argument" }));
   res.header?.set("content-length", String(fixed.byteLength));
   return { ...res, status: 400, body: once(fixed) };
