@@ -11,6 +11,7 @@ export * from "./bus/pubsub.js";
 export * from "./bus/redis-pubsub.js";
 export * from "./client/connect-to.js";
 export * from "./client/retry-interceptor.js";
+export * from "./config/env-values.js";
 export * from "./config/mesh-config.js";
 export * from "./context.js";
 export * from "./domain-error.js";

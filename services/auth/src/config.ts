@@ -1,11 +1,17 @@
 import { join, resolve } from "node:path";
-import { type MeshConfig, parseMeshConfig } from "@parley/mesh";
-
-/** A limit of `limit` events per `windowMs`, or `null` when the limit is switched off. */
-export interface RateRule {
-  readonly limit: number;
-  readonly windowMs: number;
-}
+import {
+  ConfigError,
+  DAY,
+  formatDuration,
+  HOUR,
+  type MeshConfig,
+  MINUTE,
+  parseDuration,
+  parseMeshConfig,
+  parseRate,
+  type RateRule,
+  SECOND,
+} from "@parley/mesh";
 
 /** Every rate limit auth applies; `null` switches one off (e.g. for load tests). */
 export interface AuthRateLimits {
@@ -48,19 +54,14 @@ export interface AuthConfig {
 }
 
 /** Thrown when the environment holds values auth cannot run with; lists every problem at once. */
-export class AuthConfigError extends Error {
+export class AuthConfigError extends ConfigError {
   override name = "AuthConfigError";
 
-  constructor(readonly problems: readonly string[]) {
-    super(`invalid auth configuration:\n  - ${problems.join("\n  - ")}`);
+  constructor(problems: readonly string[]) {
+    super("auth", problems);
   }
 }
 
-const SECOND = 1000;
-const MINUTE = 60 * SECOND;
-const HOUR = 60 * MINUTE;
-const DAY = 24 * HOUR;
-const UNIT_MS: Record<string, number> = { ms: 1, s: SECOND, m: MINUTE, h: HOUR, d: DAY };
 const USERNAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{2,31}$/;
 
 /**
@@ -102,7 +103,9 @@ export function loadAuthConfig(env: NodeJS.ProcessEnv = process.env): AuthConfig
       return parseDuration(fallback) ?? 0;
     }
     if (ms < min || ms > max) {
-      problems.push(`${name}: must be between ${formatMs(min)} and ${formatMs(max)}, got "${raw}"`);
+      problems.push(
+        `${name}: must be between ${formatDuration(min)} and ${formatDuration(max)}, got "${raw}"`,
+      );
     }
     return ms;
   };
@@ -179,27 +182,6 @@ export function loadAuthConfig(env: NodeJS.ProcessEnv = process.env): AuthConfig
   };
 }
 
-/** Parses `900`, `900s`, `15m`, `1.5h`, `30d`, `250ms`; undefined when malformed. */
-export function parseDuration(raw: string): number | undefined {
-  const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?$/i.exec(raw.trim());
-  if (!match?.[1]) return undefined;
-  const unit = UNIT_MS[(match[2] ?? "s").toLowerCase()];
-  if (unit === undefined) return undefined;
-  const ms = Math.round(Number(match[1]) * unit);
-  return Number.isSafeInteger(ms) && ms > 0 ? ms : undefined;
-}
-
-/** Parses `10/15m` into a rule, `off` into null; undefined when malformed. */
-export function parseRate(raw: string): RateRule | null | undefined {
-  if (raw.trim().toLowerCase() === "off") return null;
-  const match = /^(\d+)\s*\/\s*(.+)$/.exec(raw.trim());
-  if (!match?.[1] || !match[2]) return undefined;
-  const limit = Number(match[1]);
-  const windowMs = parseDuration(match[2]);
-  if (!Number.isSafeInteger(limit) || limit < 1 || windowMs === undefined) return undefined;
-  return { limit, windowMs };
-}
-
 function parseHttpUrl(raw: string): string | undefined {
   let url: URL;
   try {
@@ -223,18 +205,6 @@ function isSmtpUrl(raw: string): boolean {
   }
 }
 
-function formatMs(ms: number): string {
-  for (const [unit, size] of [
-    ["d", DAY],
-    ["h", HOUR],
-    ["m", MINUTE],
-    ["s", SECOND],
-  ] as const) {
-    if (ms % size === 0) return `${ms / size}${unit}`;
-  }
-  return `${ms}ms`;
-}
-
 /** Everything the auth process needs: its own settings plus the mesh's (port, certs, policy). */
 export interface AuthProcessConfig {
   readonly auth: AuthConfig;
@@ -245,3 +215,6 @@ export interface AuthProcessConfig {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AuthProcessConfig {
   return { auth: loadAuthConfig(env), mesh: parseMeshConfig(env, { port: 8081 }) };
 }
+
+/** The shared environment value syntax (re-exported: tests and tools parse with it too). */
+export { parseDuration, parseRate, type RateRule } from "@parley/mesh";

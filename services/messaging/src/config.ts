@@ -1,11 +1,16 @@
 import { join, resolve } from "node:path";
-import { type MeshConfig, parseMeshConfig } from "@parley/mesh";
-
-/** A limit of `limit` events per `windowMs`. */
-export interface RateRule {
-  readonly limit: number;
-  readonly windowMs: number;
-}
+import {
+  ConfigError,
+  DAY,
+  formatDuration,
+  type MeshConfig,
+  MINUTE,
+  parseDuration,
+  parseMeshConfig,
+  parseRate,
+  type RateRule,
+  SECOND,
+} from "@parley/mesh";
 
 /** Messaging's own settings, typed and validated once at start. */
 export interface MessagingConfig {
@@ -31,19 +36,13 @@ export interface MessagingConfig {
 }
 
 /** Thrown when the environment holds values messaging cannot run with; lists every problem. */
-export class MessagingConfigError extends Error {
+export class MessagingConfigError extends ConfigError {
   override name = "MessagingConfigError";
 
-  constructor(readonly problems: readonly string[]) {
-    super(`invalid messaging configuration:\n  - ${problems.join("\n  - ")}`);
+  constructor(problems: readonly string[]) {
+    super("messaging", problems);
   }
 }
-
-const SECOND = 1000;
-const MINUTE = 60 * SECOND;
-const HOUR = 60 * MINUTE;
-const DAY = 24 * HOUR;
-const UNIT_MS: Record<string, number> = { ms: 1, s: SECOND, m: MINUTE, h: HOUR, d: DAY };
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -77,7 +76,9 @@ export function loadMessagingConfig(env: Env = process.env): MessagingConfig {
       return parseDuration(fallback) ?? 0;
     }
     if (ms < min || ms > max) {
-      problems.push(`${name}: must be between ${formatMs(min)} and ${formatMs(max)}, got "${raw}"`);
+      problems.push(
+        `${name}: must be between ${formatDuration(min)} and ${formatDuration(max)}, got "${raw}"`,
+      );
     }
     return ms;
   };
@@ -167,27 +168,6 @@ export function loadConfig(env: Env = process.env): MessagingProcessConfig {
   return { messaging, mesh, authUrl: authUrl.replace(/\/+$/, ""), notificationsUrl, redisUrl };
 }
 
-/** Parses `900`, `20s`, `15m`, `1.5h`, `30d`, `250ms`; undefined when malformed. */
-export function parseDuration(raw: string): number | undefined {
-  const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?$/i.exec(raw.trim());
-  if (!match?.[1]) return undefined;
-  const unit = UNIT_MS[(match[2] ?? "s").toLowerCase()];
-  if (unit === undefined) return undefined;
-  const ms = Math.round(Number(match[1]) * unit);
-  return Number.isSafeInteger(ms) && ms > 0 ? ms : undefined;
-}
-
-/** Parses `30/10s` into a rule, `off` into null; undefined when malformed. */
-export function parseRate(raw: string): RateRule | null | undefined {
-  if (raw.trim().toLowerCase() === "off") return null;
-  const match = /^(\d+)\s*\/\s*(.+)$/.exec(raw.trim());
-  if (!match?.[1] || !match[2]) return undefined;
-  const limit = Number(match[1]);
-  const windowMs = parseDuration(match[2]);
-  if (!Number.isSafeInteger(limit) || limit < 1 || windowMs === undefined) return undefined;
-  return { limit, windowMs };
-}
-
 function isUrl(raw: string, protocols: readonly string[]): boolean {
   try {
     const url = new URL(raw);
@@ -197,14 +177,5 @@ function isUrl(raw: string, protocols: readonly string[]): boolean {
   }
 }
 
-function formatMs(ms: number): string {
-  for (const [unit, size] of [
-    ["d", DAY],
-    ["h", HOUR],
-    ["m", MINUTE],
-    ["s", SECOND],
-  ] as const) {
-    if (ms % size === 0) return `${ms / size}${unit}`;
-  }
-  return `${ms}ms`;
-}
+/** The shared environment value syntax (re-exported: tests and tools parse with it too). */
+export { parseDuration, parseRate, type RateRule } from "@parley/mesh";
