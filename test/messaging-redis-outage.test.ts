@@ -10,6 +10,7 @@
 import { Code } from "@connectrpc/connect";
 import { RecoveryStatus } from "@parley/gen/parley/messaging/v1/events_pb.js";
 import { PresenceStatus } from "@parley/gen/parley/messaging/v1/presence_pb.js";
+import { createRedisClient } from "@parley/mesh";
 import test from "ava";
 import {
   createChannel,
@@ -189,6 +190,49 @@ test.serial(
     }
     const limitedAgain = await rejection(send(two.client, chatty, chattyRoom.id, "over again"));
     t.is(limitedAgain.code, Code.ResourceExhausted);
+  },
+);
+
+test.serial(
+  "a message its instance could not publish reaches the other instance once that instance reconnects",
+  async (t) => {
+    // Only instance 1 loses Redis: its publishing connection is cut and cannot come back while
+    // Redis refuses new clients. Instance 2 stays connected throughout, so it has no reconnect of
+    // its own to resync on.
+    const admin = createRedisClient(redis.url, { name: "test-admin" });
+    t.teardown(() => admin.disconnect());
+    await waitUntil(() => admin.status === "ready", "the admin connection is up", WAIT_MS);
+    await waitUntil(
+      () => one.redisConnected() && two.redisConnected(),
+      "both instances are connected to Redis",
+      WAIT_MS,
+    );
+    const xavier = await cluster.register("xavier");
+    const yolanda = await cluster.register("yolanda");
+    const channel = await createChannel(one.client, xavier, { members: [yolanda] });
+    const { stream, subscribed } = await EventStream.open(two.client, yolanda);
+    t.teardown(() => stream.close());
+    const start = startOffset(subscribed, channel.id);
+
+    const clients = String(await admin.call("CLIENT", "LIST")).split("\n");
+    const publisher = clients.find((line) => / name=messaging-1-bus-pub /.test(line));
+    const id = publisher && /\bid=(\d+)/.exec(publisher)?.[1];
+    if (!id) throw new Error("instance 1's publishing connection is not in CLIENT LIST");
+    await admin.call("CONFIG", "SET", "maxclients", String(clients.filter(Boolean).length - 1));
+    t.teardown(() => admin.call("CONFIG", "SET", "maxclients", "10000").catch(() => {}));
+    await admin.call("CLIENT", "KILL", "ID", id);
+    await waitUntil(() => !one.redisConnected(), "instance 1 lost its bus", WAIT_MS);
+
+    const sent = await send(one.client, xavier, channel.id, "sent while instance 1 was cut off");
+    t.is(sent.text, "sent while instance 1 was cut off", "Send still succeeds");
+    t.true(two.redisConnected(), "instance 2 never lost Redis");
+    t.deepEqual(stream.received(channel.id), [], "instance 2 has not heard of it yet");
+
+    await admin.call("CONFIG", "SET", "maxclients", "10000");
+    await waitUntil(() => one.redisConnected(), "instance 1 reconnected", WAIT_MS);
+    const [event] = await stream.durable(1, channel.id);
+    t.is(event && createdText(event), "sent while instance 1 was cut off");
+    t.is(event?.offset, start + 1n);
   },
 );
 

@@ -70,7 +70,7 @@ export interface MessagingInstance {
   readonly client: Client<typeof MessagingService>;
   /** The Connect protocol with JSON over HTTP/1.1 (what browsers speak). */
   readonly jsonClient: Client<typeof MessagingService>;
-  /** The instance's bus: a `RedisPubSub` with Redis, otherwise the module's in-process one. */
+  /** The instance's `RedisPubSub`; undefined without Redis (the module then runs its own in-process bus). */
   readonly pubsub: PubSub | undefined;
   /** The instance's JSON log lines (info and above). */
   readonly log: ReturnType<typeof captureLogger>;

@@ -53,9 +53,21 @@ function check(validator: Validator, schema: DescMessage, message: unknown): voi
       result.error,
     );
   }
-  const lines = result.violations.map((v) => v.toString());
-  const [violations, schemaOfViolations] = violationsToProto(result.violations);
+  // Only the first violations: a request can break thousands of rules (2,000 list items, each
+  // wrong), and over gRPC the detail travels in a trailer, where a few hundred of them overflow
+  // HTTP/2's header limits and the caller gets `internal` (NGHTTP2_FRAME_SIZE_ERROR) instead.
+  const reported = result.violations.slice(0, MAX_REPORTED_VIOLATIONS);
+  const more = result.violations.length - reported.length;
+  const lines = reported.map((v) => v.toString());
+  if (more > 0) lines.push(`and ${more} more`);
+  const [violations, schemaOfViolations] = violationsToProto(reported);
   throw new ConnectError(`invalid request: ${lines.join("; ")}`, Code.InvalidArgument, undefined, [
     { desc: schemaOfViolations, value: violations },
   ]);
 }
+
+/**
+ * Most violations one error reports: enough to fix a form at once, small enough (a few KB) for
+ * the gRPC trailer that carries them, within grpc-js's 8 KiB default for received metadata.
+ */
+const MAX_REPORTED_VIOLATIONS = 20;

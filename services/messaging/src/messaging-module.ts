@@ -164,6 +164,7 @@ export async function createMessaging(
         if (closed) return;
         closed = true;
         clearInterval(timer);
+        publisher?.close();
         try {
           await hub.close();
           await presence.close();
@@ -175,6 +176,7 @@ export async function createMessaging(
     };
   } catch (err) {
     clearInterval(timer);
+    publisher.close();
     await hub.close();
     await presence.close();
     if (ownPubSub) await pubsub.close();
