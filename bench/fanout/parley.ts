@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { type Client, ConnectError, createClient } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
+import { RecoveryStatus } from "@parley/gen/parley/messaging/v1/events_pb.js";
 import { MessagingService } from "@parley/gen/parley/messaging/v1/messaging_service_pb.js";
 import type { ServerChild } from "../lib/child.js";
 import { procCpuProbe } from "../lib/proc-cpu.js";
@@ -146,7 +147,10 @@ export async function startParleyFanout(options: ParleyFanoutOptions): Promise<P
             } else if (payload.case === "subscribed") {
               for (const channel of payload.value.channels) {
                 // Recovered channels continue from our position; the others start at the head.
-                if (channel.recovery !== 2 || !positions.has(channel.channelId)) {
+                if (
+                  channel.recovery !== RecoveryStatus.RECOVERED ||
+                  !positions.has(channel.channelId)
+                ) {
                   positions.set(channel.channelId, {
                     epoch: channel.epoch,
                     offset: channel.offset,
@@ -171,7 +175,7 @@ export async function startParleyFanout(options: ParleyFanoutOptions): Promise<P
   }
   await Promise.race([
     Promise.all(readies),
-    sleep(30_000).then(() => {
+    sleep(30_000, undefined, { ref: false }).then(() => {
       throw new Error("Parley subscribers were not all subscribed within 30 s");
     }),
   ]);

@@ -66,7 +66,7 @@ export async function startSocketIoFanout(options: SocketIoFanoutOptions): Promi
   }
   await Promise.race([
     Promise.all(connected),
-    sleep(30_000).then(() => {
+    sleep(30_000, undefined, { ref: false }).then(() => {
       throw new Error("Socket.IO subscribers were not all connected within 30 s");
     }),
   ]);
