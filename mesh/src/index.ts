@@ -20,6 +20,7 @@ export * from "./interceptors/error-interceptor.js";
 export * from "./interceptors/tracing-interceptor.js";
 export * from "./pki/index.js";
 export * from "./policy/policy.js";
+export * from "./ports.js";
 export * from "./process/run-until-signal.js";
 export * from "./rate-limit/memory-rate-limiter.js";
 export * from "./rate-limit/rate-limiter.js";

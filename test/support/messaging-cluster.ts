@@ -561,14 +561,6 @@ export function createdText(event: MessagingEvent): string | undefined {
   return event.payload.case === "messageCreated" ? event.payload.value.message?.text : undefined;
 }
 
-/** Awaits a call that must fail and returns its ConnectError. */
-export async function rejection(call: Promise<unknown>): Promise<ConnectError> {
-  try {
-    await call;
-  } catch (err) {
-    return ConnectError.from(err);
-  }
-  throw new Error("expected the call to fail, but it succeeded");
-}
+export { rejection } from "./auth-e2e.js";
 
 export { waitUntil };

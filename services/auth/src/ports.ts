@@ -1,3 +1,5 @@
+export type { Clock, StructuredLogger as Logger } from "@parley/mesh";
+
 /**
  * The narrow interfaces auth's use cases depend on. Adapters (SQLite today, MongoDB next) implement
  * them; tests swap in fakes. Times are milliseconds since the epoch throughout, read from
@@ -196,17 +198,4 @@ export interface OutgoingMail {
 export interface Mailer {
   send(mail: OutgoingMail): Promise<void>;
   close(): Promise<void>;
-}
-
-/** Milliseconds since the epoch. */
-export interface Clock {
-  now(): number;
-}
-
-/** The structured-logging subset auth uses; a pino logger fits. Never pass secrets. */
-export interface Logger {
-  debug(fields: object, message: string): void;
-  info(fields: object, message: string): void;
-  warn(fields: object, message: string): void;
-  error(fields: object, message: string): void;
 }

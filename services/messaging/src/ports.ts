@@ -7,20 +7,13 @@
  * offsets are plain numbers here (safe integers: 2^53 events per channel is plenty) and become
  * `uint64` only at the protobuf boundary.
  */
-export type { PubSub, RateDecision, RateLimiter } from "@parley/mesh";
-
-/** What time it is; injected so tests can move time without waiting. */
-export interface Clock {
-  now(): number;
-}
-
-/** The structured-logging subset messaging uses; a pino logger fits. Never pass secrets. */
-export interface Logger {
-  debug(fields: object, message: string): void;
-  info(fields: object, message: string): void;
-  warn(fields: object, message: string): void;
-  error(fields: object, message: string): void;
-}
+export type {
+  Clock,
+  PubSub,
+  RateDecision,
+  RateLimiter,
+  StructuredLogger as Logger,
+} from "@parley/mesh";
 
 // ---- Records ----
 
