@@ -3,9 +3,10 @@
 #   protobuf-compiler, protobuf-compiler-grpc  buf's Python plugins (npm run generate / check)
 #   python3-grpcio, python3-protobuf           the Python client test (gen/python stubs)
 #   redis-server                               started by tests on a free port (never as a service)
+#   chromium, fonts-dejavu-core                the browser tests (playwright-core drives /usr/bin/chromium)
 # `npm start` needs none of them.
 set -euo pipefail
-packages=(redis-server protobuf-compiler protobuf-compiler-grpc python3-grpcio python3-protobuf)
+packages=(redis-server protobuf-compiler protobuf-compiler-grpc python3-grpcio python3-protobuf chromium fonts-dejavu-core)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
