@@ -1,4 +1,4 @@
-import { Code, ConnectError, createClient } from "@connectrpc/connect";
+import { Code, ConnectError, createClient, type Transport } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { AuthService } from "@parley/gen/parley/auth/v1/auth_service_pb.js";
 import { connectTo, type MeshTls } from "@parley/mesh";
@@ -53,7 +53,7 @@ test("a valid mesh certificate outside the policy gets permission_denied", async
 });
 
 /** Calls GetJwks and returns the reason the server logged for refusing the handshake. */
-async function refusal(transport: ReturnType<typeof connectTo>): Promise<unknown> {
+async function refusal(transport: Transport): Promise<unknown> {
   const before = log.lines().length;
   const code = await codeOf(createClient(AuthService, transport).getJwks({}));
   // A refused handshake never reaches the RPC layer: no policy decision, no handler.

@@ -8,6 +8,7 @@ import { kClientAddress, kPeerService } from "../context.js";
 import { HealthRegistry } from "../health/health-registry.js";
 import { createHealthService, Health } from "../health/health-service.js";
 import { accessInterceptor } from "../interceptors/access-interceptor.js";
+import { deadlineInterceptor } from "../interceptors/deadline-interceptor.js";
 import { errorInterceptor } from "../interceptors/error-interceptor.js";
 import { loggingInterceptor } from "../interceptors/logging-interceptor.js";
 import { serverTracingInterceptor } from "../interceptors/tracing-interceptor.js";
@@ -75,6 +76,7 @@ export async function serve(options: ServeOptions): Promise<Served> {
   const interceptors: Interceptor[] = [
     decodedMarker(),
     serverTracingInterceptor(),
+    deadlineInterceptor(),
     loggingInterceptor(options.logger),
     errorInterceptor(),
     accessInterceptor({ policy: options.policy, tokens: options.tokens }),
