@@ -167,8 +167,13 @@ test("a handler runs in a CONSUMER span that continues the publisher's trace", a
     .filter((s) => s.spanContext().traceId === publishing.traceId && s.kind === SpanKind.CONSUMER);
   t.is(consumers.length, 1);
   const consumer = consumers[0]!;
-  t.is(consumer.name, "traced receive");
-  t.is(consumer.parentSpanContext?.spanId, publishing.spanId);
+  t.is(consumer.name, "process traced");
+  // The publish has its own PRODUCER span under the active one; deliveries hang below it.
+  const producer = exporter
+    .getFinishedSpans()
+    .find((s) => s.spanContext().traceId === publishing.traceId && s.kind === SpanKind.PRODUCER);
+  t.is(producer?.parentSpanContext?.spanId, publishing.spanId);
+  t.is(consumer.parentSpanContext?.spanId, producer?.spanContext().spanId);
   t.true(consumer.parentSpanContext?.isRemote, "the parent arrived through Redis");
   t.is(consumer.attributes["messaging.destination.name"], "traced");
   t.is(activeInHandler, consumer.spanContext().spanId, "the handler ran inside the span");

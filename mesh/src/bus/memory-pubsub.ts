@@ -1,4 +1,4 @@
-import { currentTraceCarrier, withConsumerSpan } from "./consumer-span.js";
+import { withConsumerSpan, withProducerSpan } from "./consumer-span.js";
 import type { PubSub } from "./pubsub.js";
 
 type Handler = (payload: Uint8Array) => void;
@@ -14,10 +14,14 @@ export class MemoryPubSub implements PubSub {
   async publish(topic: string, payload: Uint8Array): Promise<void> {
     const handlers = this.#topics.get(topic);
     if (!handlers || handlers.size === 0) return;
-    const carrier = currentTraceCarrier();
     const targets = [...handlers];
-    queueMicrotask(() => {
-      for (const handler of targets) withConsumerSpan(topic, carrier, () => handler(payload));
+    const message = { system: "in_process", topic, bodySize: payload.byteLength };
+    await withProducerSpan(message, async (carrier) => {
+      queueMicrotask(() => {
+        withConsumerSpan({ ...message, carrier }, () => {
+          for (const handler of targets) handler(payload);
+        });
+      });
     });
   }
 

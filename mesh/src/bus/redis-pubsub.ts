@@ -3,7 +3,7 @@ import { decodeBusFrame, encodeBusFrame } from "../redis/bus-frame.js";
 import { createRedisClient } from "../redis/create-redis-client.js";
 import { errorMessage } from "../redis/outage-reporter.js";
 import type { Logger } from "../telemetry/logger.js";
-import { currentTraceCarrier, withConsumerSpan } from "./consumer-span.js";
+import { markDeliveryFailed, withConsumerSpan, withProducerSpan } from "./consumer-span.js";
 import type { PubSub } from "./pubsub.js";
 
 type Handler = (payload: Uint8Array) => void;
@@ -50,8 +50,9 @@ const CLOSE_TIMEOUT_MS = 1000;
  * `true` cannot miss a message published between its resync and the SUBSCRIBE.
  *
  * Each publish is encoded once (see `bus-frame.ts`: version, W3C trace carrier, payload) and
- * sent as one PUBLISH; Redis hands every subscribed instance the same bytes. Handlers run in a
- * CONSUMER span continuing the publisher's trace; a handler that throws (or rejects) is logged
+ * sent as one PUBLISH (inside a PRODUCER span `send <topic>`); Redis hands every subscribed
+ * instance the same bytes. Each received message is delivered to this instance's handlers inside
+ * one CONSUMER span `process <topic>`, a child of the publisher's PRODUCER span; a handler that throws (or rejects) is logged
  * and does not stop delivery to the others. `subscribe` resolves once Redis confirmed the
  * subscription, or at once while Redis is down (the subscription then starts when Redis returns,
  * announced by `onConnectionChange(true)`), so a service can start while Redis is away.
@@ -110,12 +111,15 @@ export class RedisPubSub implements PubSub {
 
   async publish(topic: string, payload: Uint8Array): Promise<void> {
     if (this.#closed) throw new Error("the bus is closed");
-    const frame = encodeBusFrame(currentTraceCarrier(), payload);
-    try {
-      await this.#publisher.publish(this.#prefix + topic, frame);
-    } catch (err) {
-      throw new Error(`bus publish on "${topic}" failed: ${errorMessage(err)}`, { cause: err });
-    }
+    const message = { system: "redis", topic, bodySize: payload.byteLength };
+    await withProducerSpan(message, async (carrier) => {
+      const frame = encodeBusFrame(carrier, payload);
+      try {
+        await this.#publisher.publish(this.#prefix + topic, frame);
+      } catch (err) {
+        throw new Error(`bus publish on "${topic}" failed: ${errorMessage(err)}`, { cause: err });
+      }
+    });
   }
 
   async subscribe(topic: string, handler: Handler): Promise<() => Promise<void>> {
@@ -221,23 +225,26 @@ export class RedisPubSub implements PubSub {
       this.#logger?.warn({ topic, reason: errorMessage(err) }, "dropped an unreadable bus message");
       return;
     }
-    for (const entry of [...state.entries]) {
-      // A handler may unsubscribe another one during this delivery.
-      if (!state.entries.has(entry)) continue;
-      try {
-        withConsumerSpan(topic, frame.carrier, () => {
-          const result: unknown = entry.handler(frame.payload);
+    const { carrier, payload } = frame;
+    withConsumerSpan({ system: "redis", topic, bodySize: payload.byteLength, carrier }, () => {
+      this.#logger?.debug({ topic, bytes: payload.byteLength }, "bus message received");
+      for (const entry of [...state.entries]) {
+        // A handler may unsubscribe another one during this delivery.
+        if (!state.entries.has(entry)) continue;
+        try {
+          const result: unknown = entry.handler(payload);
           if (isPromiseLike(result)) {
             result.then(undefined, (err: unknown) => this.#handlerFailed(topic, err));
           }
-        });
-      } catch (err) {
-        this.#handlerFailed(topic, err);
+        } catch (err) {
+          this.#handlerFailed(topic, err);
+        }
       }
-    }
+    });
   }
 
   #handlerFailed(topic: string, err: unknown): void {
+    markDeliveryFailed(err);
     this.#logger?.error({ err, topic }, "bus subscriber failed");
   }
 }

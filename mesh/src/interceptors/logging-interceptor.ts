@@ -1,27 +1,39 @@
-import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+import type { Interceptor } from "@connectrpc/connect";
+import { trace } from "@opentelemetry/api";
 import { kPeerService, kUser } from "../context.js";
 import type { Logger } from "../telemetry/logger.js";
+import { connectCodeName, isServerFault, rpcCodeOf } from "../telemetry/rpc-attributes.js";
+import { traceIdFromTraceparent } from "../telemetry/traceparent.js";
 import { wrapStream } from "./wrap-stream.js";
 
 /**
  * One log line per RPC (per stream, when it ends): method, outcome code, duration, user and
  * calling service. Server-side failures (`internal`, `unknown`, `data_loss`) are logged as errors
  * with their cause; the cause never reaches the caller. Never logs request bodies.
+ *
+ * Inside a traced request the logger adds `trace_id`/`span_id` of the server span; when this
+ * process does not trace (no OTLP endpoint) the line still carries the caller's `trace_id`, read
+ * from its `traceparent` header, so the line can be found from the caller's trace.
  */
 export function loggingInterceptor(logger: Logger): Interceptor {
   return (next) => async (req) => {
     const started = performance.now();
     const log = (err: unknown) => {
-      const code = err === undefined ? "ok" : codeName(err);
-      const fields = {
+      const code = rpcCodeOf(err);
+      const fields: Record<string, unknown> = {
         rpc: `${req.service.typeName}/${req.method.name}`,
-        code,
+        code: connectCodeName(code),
         ms: Math.round((performance.now() - started) * 10) / 10,
         user: req.contextValues.get(kUser)?.id,
         peer: req.contextValues.get(kPeerService)?.name,
       };
-      if (err instanceof ConnectError && isServerFault(err.code)) {
-        logger.error({ ...fields, err: err.cause ?? err }, "rpc failed");
+      if (!trace.getActiveSpan()) {
+        const callerTrace = traceIdFromTraceparent(req.header.get("traceparent"));
+        if (callerTrace) fields.trace_id = callerTrace;
+      }
+      if (isServerFault(code)) {
+        const cause = err instanceof Error && err.cause !== undefined ? err.cause : err;
+        logger.error({ ...fields, err: cause }, "rpc failed");
       } else {
         logger.info(fields, "rpc");
       }
@@ -38,13 +50,4 @@ export function loggingInterceptor(logger: Logger): Interceptor {
       throw err;
     }
   };
-}
-
-function codeName(err: unknown): string {
-  const code = err instanceof ConnectError ? err.code : Code.Unknown;
-  return Code[code].replace(/[A-Z]/g, (c, i: number) => (i === 0 ? c : `_${c}`)).toLowerCase();
-}
-
-function isServerFault(code: Code): boolean {
-  return code === Code.Internal || code === Code.Unknown || code === Code.DataLoss;
 }

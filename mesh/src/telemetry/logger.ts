@@ -1,4 +1,4 @@
-import { trace } from "@opentelemetry/api";
+import { isSpanContextValid, trace } from "@opentelemetry/api";
 import { type Logger, pino } from "pino";
 
 export type { Logger } from "pino";
@@ -29,8 +29,9 @@ export interface LoggerOptions {
 }
 
 /**
- * A pino JSON logger whose every line carries `service` and, inside a traced request, the
- * `trace_id` and `span_id` of the active span, so logs and traces join up.
+ * A pino JSON logger whose every line carries `service` and, inside a traced request (or bus
+ * delivery), the `trace_id` and `span_id` of the active span, so logs and traces join up: in
+ * Jaeger, a span's trace id finds every line any process wrote for that request.
  */
 export function createLogger(options: LoggerOptions): Logger {
   return pino(
@@ -41,8 +42,9 @@ export function createLogger(options: LoggerOptions): Logger {
       mixin() {
         const span = trace.getActiveSpan();
         if (!span) return {};
-        const { traceId, spanId } = span.spanContext();
-        return { trace_id: traceId, span_id: spanId };
+        const spanContext = span.spanContext();
+        if (!isSpanContextValid(spanContext)) return {};
+        return { trace_id: spanContext.traceId, span_id: spanContext.spanId };
       },
     },
     options.destination ?? process.stdout,
