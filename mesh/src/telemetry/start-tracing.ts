@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
-import { resourceFromAttributes } from "@opentelemetry/resources";
+import { defaultResource, resourceFromAttributes } from "@opentelemetry/resources";
 import { BatchSpanProcessor, type SpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { NodeTracerProvider } from "@opentelemetry/sdk-trace-node";
 import {
@@ -83,16 +83,19 @@ export function startTracing(options: TracingOptions): Tracing {
   }
 
   const provider = new NodeTracerProvider({
-    resource: resourceFromAttributes({
-      [ATTR_SERVICE_NAME]: options.serviceName,
-      [ATTR_SERVICE_NAMESPACE]: "parley",
-      [ATTR_SERVICE_VERSION]: options.serviceVersion ?? "0.1.0",
-      [ATTR_SERVICE_INSTANCE_ID]: serviceInstanceId,
-      "host.name": hostname(),
-      "process.pid": process.pid,
-      "process.runtime.name": "nodejs",
-      "process.runtime.version": process.versions.node,
-    }),
+    // The SDK's defaults (telemetry.sdk.*) under ours.
+    resource: defaultResource().merge(
+      resourceFromAttributes({
+        [ATTR_SERVICE_NAME]: options.serviceName,
+        [ATTR_SERVICE_NAMESPACE]: "parley",
+        [ATTR_SERVICE_VERSION]: options.serviceVersion ?? "0.1.0",
+        [ATTR_SERVICE_INSTANCE_ID]: serviceInstanceId,
+        "host.name": hostname(),
+        "process.pid": process.pid,
+        "process.runtime.name": "nodejs",
+        "process.runtime.version": process.versions.node,
+      }),
+    ),
     spanProcessors: processors,
   });
   provider.register();
