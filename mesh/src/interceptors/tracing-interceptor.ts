@@ -45,9 +45,9 @@ export function serverTracingInterceptor(): Interceptor {
 }
 
 /**
- * Client spans: a child of whatever span is active, propagated to the server in `traceparent`,
- * naming the upstream (`server.address`, `server.port`). One span covers the call including any
- * retries of it. Steps aside when this process does not trace.
+ * Client spans: a child of whatever span is active, propagated to the server in `traceparent`.
+ * One span covers the call, including any retries and fail-over to another instance (the server
+ * span below it names the instance that answered). Steps aside when this process does not trace.
  */
 export function clientTracingInterceptor(): Interceptor {
   return (next) => async (req) => {
@@ -59,21 +59,10 @@ export function clientTracingInterceptor(): Interceptor {
       { kind: SpanKind.CLIENT, attributes: rpcAttributes(req.service, req.method, system) },
       parent,
     );
-    if (span.isRecording()) setUpstream(span, req.url);
     const ctx = trace.setSpan(parent, span);
     propagation.inject(ctx, req.header, headerSetter);
     return runInSpan(span, system, ctx, () => next(req));
   };
-}
-
-function setUpstream(span: Span, url: string): void {
-  try {
-    const { hostname, port, protocol } = new URL(url);
-    span.setAttribute("server.address", hostname);
-    span.setAttribute("server.port", port ? Number(port) : protocol === "https:" ? 443 : 80);
-  } catch {
-    // A transport always has an absolute URL; nothing worth failing a call over.
-  }
 }
 
 async function runInSpan<R extends { stream: boolean; message: unknown }>(
