@@ -89,7 +89,7 @@ export function parseClientConfig(env: Env): ClientConfig {
  */
 export function upstreamUrls(
   env: Env,
-  client: ClientConfig,
+  discovery: Discovery | undefined,
   service: string,
   variable: string,
   problems: string[],
@@ -108,7 +108,7 @@ export function upstreamUrls(
     }
     return urls.map((url) => url.replace(/\/+$/, ""));
   }
-  const discovered = addressesOf(client.discovery, service);
+  const discovered = addressesOf(discovery, service);
   return discovered.length > 0 ? discovered : fallback;
 }
 

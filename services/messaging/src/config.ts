@@ -1,15 +1,18 @@
 import { join, resolve } from "node:path";
 import {
+  type ClientConfig,
   ConfigError,
   DAY,
   formatDuration,
   type MeshConfig,
   MINUTE,
+  parseClientConfig,
   parseDuration,
   parseMeshConfig,
   parseRate,
   type RateRule,
   SECOND,
+  upstreamUrls,
 } from "@parley/mesh";
 
 /** Messaging's own settings, typed and validated once at start. */
@@ -121,24 +124,34 @@ export function loadMessagingConfig(env: Env = process.env): MessagingConfig {
 export interface MessagingProcessConfig {
   readonly messaging: MessagingConfig;
   readonly mesh: MeshConfig;
-  /** Auth's base URL, for the JWKS (token verification) and LookupUsers (mentions, members). */
+  /** How this process calls its peers: discovery file, deadlines, retries, circuit breaker. */
+  readonly client: ClientConfig;
+  /** Auth's base URL (the first of {@link authUrls}). */
   readonly authUrl: string;
-  /** Notifications' base URL; when unset, notifications are only logged. */
+  /** Every auth instance, for the JWKS (token verification) and LookupUsers (mentions, members). */
+  readonly authUrls: readonly string[];
+  /** Notifications' base URL (the first of {@link notificationsUrls}); unset: notifications are logged. */
   readonly notificationsUrl: string | undefined;
+  /** Every notifications instance (Notify); empty when notifications are only logged. */
+  readonly notificationsUrls: readonly string[];
   /** Redis for fan-out between instances, shared rate limits and presence; unset: in-process. */
   readonly redisUrl: string | undefined;
 }
 
 /**
  * Reads the messaging process's configuration (default port 8082). Besides
- * {@link loadMessagingConfig}: `PARLEY_AUTH_URL` (default `http://localhost:8081`, `https://` in
- * mesh mode), `PARLEY_NOTIFICATIONS_URL` (unset: notifications are logged) and `PARLEY_REDIS_URL`
- * (`redis://` or `rediss://`; unset: single instance, in-process bus).
+ * {@link loadMessagingConfig} and the mesh client settings (`parseClientConfig`:
+ * `PARLEY_DISCOVERY_FILE`, deadlines, retries, breaker): `PARLEY_AUTH_URL` (default: the discovery
+ * file's `auth`, else `http://localhost:8081`, `https://` in mesh mode), `PARLEY_NOTIFICATIONS_URL`
+ * (default: the discovery file's `notifications`; none: notifications are logged) and
+ * `PARLEY_REDIS_URL` (`redis://` or `rediss://`; default: the discovery file's `redis`; none: single
+ * instance, in-process bus). The URL variables take one URL or several separated by commas.
  */
 export function loadConfig(env: Env = process.env): MessagingProcessConfig {
   const problems: string[] = [];
   let messaging: MessagingConfig | undefined;
   let mesh: MeshConfig | undefined;
+  let client: ClientConfig | undefined;
   try {
     messaging = loadMessagingConfig(env);
   } catch (err) {
@@ -150,22 +163,42 @@ export function loadConfig(env: Env = process.env): MessagingProcessConfig {
   } catch (err) {
     problems.push(err instanceof Error ? err.message : String(err));
   }
+  try {
+    client = parseClientConfig(env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    problems.push(...err.problems);
+  }
   const read = (name: string) => env[name]?.trim() || undefined;
   const scheme = read("PARLEY_CERTS_DIR") ? "https" : "http";
-  const authUrl = read("PARLEY_AUTH_URL") ?? `${scheme}://localhost:8081`;
-  if (!isUrl(authUrl, ["http:", "https:"])) {
-    problems.push(`PARLEY_AUTH_URL: expected an http(s) URL, got "${authUrl}"`);
-  }
-  const notificationsUrl = read("PARLEY_NOTIFICATIONS_URL");
-  if (notificationsUrl !== undefined && !isUrl(notificationsUrl, ["http:", "https:"])) {
-    problems.push(`PARLEY_NOTIFICATIONS_URL: expected an http(s) URL, got "${notificationsUrl}"`);
-  }
-  const redisUrl = read("PARLEY_REDIS_URL");
+  const discovery = client?.discovery;
+  const authUrls = upstreamUrls(env, discovery, "auth", "PARLEY_AUTH_URL", problems, [
+    `${scheme}://localhost:8081`,
+  ]);
+  const notificationsUrls = upstreamUrls(
+    env,
+    discovery,
+    "notifications",
+    "PARLEY_NOTIFICATIONS_URL",
+    problems,
+  );
+  const redisUrl = read("PARLEY_REDIS_URL") ?? discovery?.redisUrl;
   if (redisUrl !== undefined && !isUrl(redisUrl, ["redis:", "rediss:"])) {
     problems.push("PARLEY_REDIS_URL: expected a redis:// or rediss:// URL");
   }
-  if (problems.length > 0 || !messaging || !mesh) throw new MessagingConfigError(problems);
-  return { messaging, mesh, authUrl: authUrl.replace(/\/+$/, ""), notificationsUrl, redisUrl };
+  if (problems.length > 0 || !messaging || !mesh || !client) {
+    throw new MessagingConfigError(problems);
+  }
+  return {
+    messaging,
+    mesh,
+    client,
+    authUrl: authUrls[0] ?? "",
+    authUrls,
+    notificationsUrl: notificationsUrls[0],
+    notificationsUrls,
+    redisUrl,
+  };
 }
 
 function isUrl(raw: string, protocols: readonly string[]): boolean {

@@ -28,7 +28,9 @@ const logger = createLogger({ service: "messaging", level: config.mesh.logLevel 
 const { certsDir } = config.mesh;
 const tls = certsDir ? await readMeshCredentials(certsDir, "messaging") : undefined;
 
-const authTransport = connectTo({ baseUrl: config.authUrl, tls });
+// Deadlines, retries and the circuit breaker as configured (PARLEY_CALL_TIMEOUT and friends).
+const peers = { tls, logger, ...config.client.resilience };
+const authTransport = connectTo({ baseUrl: config.authUrls, ...peers });
 const tokens = createTokenVerifier({ jwks: authJwksSource(authTransport) });
 
 const redis = config.redisUrl ? createRedisPresenceStore(config.redisUrl) : undefined;
@@ -55,9 +57,12 @@ const server = await serveMessaging(config, {
   rateLimiter,
   presenceStore: redis?.store,
   users: createAuthUserDirectory(authTransport),
-  notifier: config.notificationsUrl
-    ? createNotificationServiceNotifier(connectTo({ baseUrl: config.notificationsUrl, tls }))
-    : undefined,
+  notifier:
+    config.notificationsUrls.length > 0
+      ? createNotificationServiceNotifier(
+          connectTo({ baseUrl: config.notificationsUrls, ...peers }),
+        )
+      : undefined,
 });
 
 runUntilSignal(logger, async () => {
