@@ -56,6 +56,10 @@ export function spawnChild(options: SpawnChildOptions): Child {
     cwd: options.cwd,
     env: options.env,
     stdio: ["ignore", "pipe", "pipe"],
+    // Its own process group: a terminal's Ctrl-C reaches only the launcher, which then stops
+    // its children in order, instead of every process at once (and the launcher's own stop
+    // arriving as a second, forcing signal).
+    detached: true,
   });
   running.add(child);
   const keep = options.keepLines ?? 2_000;
