@@ -7,7 +7,7 @@
  * The global tracer provider can be registered once per process (ava gives each file its own),
  * so every tracing test lives here, and they run serially to read the exporter unambiguously.
  */
-import { createClient } from "@connectrpc/connect";
+import { Code, createClient, createRouterTransport } from "@connectrpc/connect";
 import { SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import {
   InMemorySpanExporter,
@@ -15,7 +15,7 @@ import {
   SimpleSpanProcessor,
 } from "@opentelemetry/sdk-trace-base";
 import { AuthService } from "@parley/gen/parley/auth/v1/auth_service_pb.js";
-import { connectTo, startTracing } from "@parley/mesh";
+import { connectTo, errorInterceptor, serverTracingInterceptor, startTracing } from "@parley/mesh";
 import test from "ava";
 import { cheapHasher, rejection } from "./support/auth-e2e.js";
 import { captureLogger, startAuthServer } from "./support/auth-server.js";
@@ -143,4 +143,49 @@ test.serial("log lines written during a request carry its trace and span ids", a
   const registered = lines.find((l) => l.msg === "account registered");
   t.is(registered?.trace_id, traceId);
   t.is(registered?.service, "auth");
+});
+
+test.serial(
+  "Connect-protocol calls: rpc.system connect_rpc and the error code by name",
+  async (t) => {
+    // An in-memory Connect server with the mesh's tracing and error mapping, whose handler fails
+    // the way a bug does: a plain Error, which the client only sees as a generic `internal`.
+    const transport = createRouterTransport(
+      (router) =>
+        router.service(AuthService, {
+          getJwks() {
+            throw new Error("disk on fire at /var/lib/parley");
+          },
+        }),
+      { router: { interceptors: [serverTracingInterceptor(), errorInterceptor()] } },
+    );
+    const err = await rejection(createClient(AuthService, transport).getJwks({}));
+    t.is(err.code, Code.Internal);
+    t.notRegex(err.message, /disk on fire/, "the cause stays on the server");
+
+    const [server] = exporter
+      .getFinishedSpans()
+      .filter((s) => s.kind === SpanKind.SERVER && s.name === "parley.auth.v1.AuthService/GetJwks");
+    t.truthy(server);
+    t.is(server?.attributes["rpc.system"], "connect_rpc");
+    t.is(server?.attributes["rpc.connect_rpc.error_code"], "internal");
+    t.false("rpc.grpc.status_code" in (server?.attributes ?? {}));
+    t.is(server?.status.code, SpanStatusCode.ERROR);
+    t.regex(server?.status.message ?? "", /^internal: /);
+    // The trace keeps what the wire does not: the original error, as an exception event.
+    const exception = server?.events.find((e) => e.name === "exception");
+    t.is(exception?.attributes?.["exception.message"], "disk on fire at /var/lib/parley");
+    t.is(exception?.attributes?.["exception.type"], "Error");
+  },
+);
+
+test.serial("client mistakes are ERROR spans without an exception event", async (t) => {
+  await rejection(client.getMe({}));
+  const spans = await rpcSpans("parley.auth.v1.AuthService/GetMe");
+  t.is(spans.server.status.code, SpanStatusCode.ERROR);
+  t.deepEqual(
+    spans.server.events.map((e) => e.name),
+    [],
+    "unauthenticated is the caller's problem: no stack trace recorded",
+  );
 });
