@@ -25,14 +25,20 @@ import { wrapStream } from "./wrap-stream.js";
 const tracer = () => trace.getTracer("@parley/mesh");
 
 /**
+ * Services whose calls get no server span: load balancers and the launcher probe health every
+ * few seconds per instance, and a trace per probe would bury the requests people made.
+ */
+const UNTRACED_SERVICES: ReadonlySet<string> = new Set(["grpc.health.v1.Health"]);
+
+/**
  * Server spans: continues the caller's W3C `traceparent` (or starts a trace), runs the handler
  * inside the span so logs, outgoing calls and bus messages join it, and records the outcome
  * (`rpc.grpc.status_code` or `rpc.connect_rpc.error_code`, ERROR status on any failure). Steps
- * aside when this process does not trace (no OTLP endpoint).
+ * aside when this process does not trace (no OTLP endpoint), and for health checks.
  */
 export function serverTracingInterceptor(): Interceptor {
   return (next) => async (req) => {
-    if (!tracingEnabled()) return next(req);
+    if (!tracingEnabled() || UNTRACED_SERVICES.has(req.service.typeName)) return next(req);
     const parent = propagation.extract(ROOT_CONTEXT, req.header, headerGetter);
     const system = rpcSystemOf(req.header.get("content-type"));
     const span = tracer().startSpan(
