@@ -3,6 +3,7 @@
  * only: serve(), connectTo(), identity and policy, validation, authentication, error mapping,
  * logging and tracing.
  */
+export * from "./auth/auth-jwks.js";
 export * from "./auth/claims.js";
 export * from "./auth/token-verifier.js";
 export * from "./bus/consumer-span.js";
