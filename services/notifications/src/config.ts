@@ -1,0 +1,241 @@
+import { join, resolve } from "node:path";
+import {
+  ConfigError,
+  DAY,
+  formatDuration,
+  HOUR,
+  type MeshConfig,
+  MINUTE,
+  parseDuration,
+  parseMeshConfig,
+  parseRate,
+  type RateRule,
+  SECOND,
+} from "@parley/mesh";
+
+/** Web Push delivery settings. */
+export interface PushConfig {
+  /** Whether notifications are sent by Web Push at all (subscriptions are kept either way). */
+  readonly enabled: boolean;
+  /**
+   * The VAPID `sub` claim: how a push service's operator reaches whoever runs this server
+   * (`mailto:` or an `https:` URL, RFC 8292 §2.1).
+   */
+  readonly vapidSubject: string;
+  /** How long a push service keeps a message for an offline browser (the `TTL` header). */
+  readonly ttlSeconds: number;
+  /** How long one request to a push service may take. */
+  readonly requestTimeoutMs: number;
+  /** How often an instance looks for push deliveries that are due (retries, other instances' work). */
+  readonly pollIntervalMs: number;
+  /** Attempts per delivery before it is given up (network errors, 429 and 5xx answers). */
+  readonly maxAttempts: number;
+  /**
+   * Whether endpoints on loopback and private addresses are allowed (development with a local
+   * push service, tests). Off by default: endpoints come from users (SSRF).
+   */
+  readonly allowPrivateNetworks: boolean;
+}
+
+/** The notifications service's own settings, typed and validated once at start. */
+export interface NotificationsConfig {
+  /** Directory holding `notifications.db`; `":memory:"` for a throwaway store (one instance only). */
+  readonly dataDir: string;
+  /** How often an open Subscribe stream gets a heartbeat (the contract says 20 s). */
+  readonly heartbeatIntervalMs: number;
+  /** Events a stream may have waiting for a slow reader before it ends with `unavailable`. */
+  readonly streamQueueLimit: number;
+  /** Read notifications older than this are removed. */
+  readonly readRetentionMs: number;
+  /** Every notification older than this is removed, read or not (the contract allows 90 days). */
+  readonly retentionMs: number;
+  /** How long Notify's idempotency keys are remembered (the contract says at least 7 days). */
+  readonly idempotencyTtlMs: number;
+  /** How often retention pruning runs. */
+  readonly housekeepingIntervalMs: number;
+  /**
+   * Per-person limit on the calls that write (MarkRead, UpdatePreferences, Register- and
+   * UnregisterPushSubscription); `null` switches it off.
+   */
+  readonly writeLimit: RateRule | null;
+  readonly push: PushConfig;
+}
+
+/** Thrown when the environment holds values notifications cannot run with; lists every problem. */
+export class NotificationsConfigError extends ConfigError {
+  override name = "NotificationsConfigError";
+
+  constructor(problems: readonly string[]) {
+    super("notifications", problems);
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * Reads the notifications service's settings from the environment. With {@link loadConfig}, the
+ * only place the service touches `process.env`. Durations take `ms`, `s`, `m`, `h`, `d` (a bare
+ * number means seconds); rates are `<count>/<duration>` or `off`.
+ *
+ * | Variable | Default |
+ * | --- | --- |
+ * | `PARLEY_NOTIFICATIONS_DATA_DIR` | `$PARLEY_DATA_DIR/notifications` (`./data/notifications`) |
+ * | `PARLEY_NOTIFICATIONS_HEARTBEAT_INTERVAL` | `20s` |
+ * | `PARLEY_NOTIFICATIONS_STREAM_QUEUE` | `256` waiting events per stream |
+ * | `PARLEY_NOTIFICATIONS_READ_RETENTION` | `30d` (read notifications) |
+ * | `PARLEY_NOTIFICATIONS_RETENTION` | `90d` (every notification) |
+ * | `PARLEY_NOTIFICATIONS_IDEMPOTENCY_TTL` | `8d` (at least 7d) |
+ * | `PARLEY_NOTIFICATIONS_HOUSEKEEPING_INTERVAL` | `10m` |
+ * | `PARLEY_NOTIFICATIONS_WRITE_LIMIT` | `120/1m` per person |
+ * | `PARLEY_NOTIFICATIONS_PUSH` | `on` (`off`: subscriptions are kept, nothing is sent) |
+ * | `PARLEY_NOTIFICATIONS_VAPID_SUBJECT` | `mailto:push@parley.invalid` |
+ * | `PARLEY_NOTIFICATIONS_PUSH_TTL` | `24h` |
+ * | `PARLEY_NOTIFICATIONS_PUSH_TIMEOUT` | `10s` |
+ * | `PARLEY_NOTIFICATIONS_PUSH_POLL_INTERVAL` | `5s` |
+ * | `PARLEY_NOTIFICATIONS_PUSH_ATTEMPTS` | `5` |
+ * | `PARLEY_NOTIFICATIONS_PUSH_ALLOW_PRIVATE` | `off` (endpoints on private addresses refused) |
+ */
+export function loadNotificationsConfig(env: Env = process.env): NotificationsConfig {
+  const problems: string[] = [];
+  const read = (name: string): string | undefined => {
+    const value = env[name]?.trim();
+    return value === "" ? undefined : value;
+  };
+  const duration = (name: string, fallback: string, min: number, max: number): number => {
+    const raw = read(name) ?? fallback;
+    const ms = parseDuration(raw);
+    if (ms === undefined) {
+      problems.push(`${name}: expected a duration such as 500ms, 20s, 5m or 24h, got "${raw}"`);
+      return parseDuration(fallback) ?? 0;
+    }
+    if (ms < min || ms > max) {
+      problems.push(
+        `${name}: must be between ${formatDuration(min)} and ${formatDuration(max)}, got "${raw}"`,
+      );
+    }
+    return ms;
+  };
+  const count = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = read(name);
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!/^\d+$/.test(raw) || value < min || value > max) {
+      problems.push(`${name}: expected a whole number from ${min} to ${max}, got "${raw}"`);
+      return fallback;
+    }
+    return value;
+  };
+  const flag = (name: string, fallback: boolean): boolean => {
+    const raw = read(name)?.toLowerCase();
+    if (raw === undefined) return fallback;
+    if (["on", "true", "1", "yes"].includes(raw)) return true;
+    if (["off", "false", "0", "no"].includes(raw)) return false;
+    problems.push(`${name}: expected on or off, got "${raw}"`);
+    return fallback;
+  };
+
+  const dataDir =
+    read("PARLEY_NOTIFICATIONS_DATA_DIR") ??
+    join(read("PARLEY_DATA_DIR") ?? "data", "notifications");
+  const writeRaw = read("PARLEY_NOTIFICATIONS_WRITE_LIMIT") ?? "120/1m";
+  let writeLimit = parseRate(writeRaw);
+  if (writeLimit === undefined) {
+    problems.push(
+      `PARLEY_NOTIFICATIONS_WRITE_LIMIT: expected <count>/<duration> such as 120/1m, or "off", got "${writeRaw}"`,
+    );
+    writeLimit = null;
+  }
+  const vapidSubject = read("PARLEY_NOTIFICATIONS_VAPID_SUBJECT") ?? "mailto:push@parley.invalid";
+  if (!/^(mailto:\S+@\S+|https:\/\/\S+)$/.test(vapidSubject)) {
+    problems.push(
+      `PARLEY_NOTIFICATIONS_VAPID_SUBJECT: expected a mailto: address or an https:// URL, got "${vapidSubject}"`,
+    );
+  }
+  const retentionMs = duration("PARLEY_NOTIFICATIONS_RETENTION", "90d", DAY, 3650 * DAY);
+  const readRetentionMs = duration("PARLEY_NOTIFICATIONS_READ_RETENTION", "30d", HOUR, 3650 * DAY);
+  const config: NotificationsConfig = {
+    dataDir: dataDir === ":memory:" ? dataDir : resolve(dataDir),
+    heartbeatIntervalMs: duration("PARLEY_NOTIFICATIONS_HEARTBEAT_INTERVAL", "20s", 10, 5 * MINUTE),
+    streamQueueLimit: count("PARLEY_NOTIFICATIONS_STREAM_QUEUE", 256, 16, 1_000_000),
+    readRetentionMs: Math.min(readRetentionMs, retentionMs),
+    retentionMs,
+    idempotencyTtlMs: duration("PARLEY_NOTIFICATIONS_IDEMPOTENCY_TTL", "8d", 7 * DAY, 365 * DAY),
+    housekeepingIntervalMs: duration(
+      "PARLEY_NOTIFICATIONS_HOUSEKEEPING_INTERVAL",
+      "10m",
+      SECOND,
+      DAY,
+    ),
+    writeLimit,
+    push: {
+      enabled: flag("PARLEY_NOTIFICATIONS_PUSH", true),
+      vapidSubject,
+      ttlSeconds: Math.round(
+        duration("PARLEY_NOTIFICATIONS_PUSH_TTL", "24h", SECOND, 28 * DAY) / 1000,
+      ),
+      requestTimeoutMs: duration("PARLEY_NOTIFICATIONS_PUSH_TIMEOUT", "10s", 100, 2 * MINUTE),
+      pollIntervalMs: duration("PARLEY_NOTIFICATIONS_PUSH_POLL_INTERVAL", "5s", 10, HOUR),
+      maxAttempts: count("PARLEY_NOTIFICATIONS_PUSH_ATTEMPTS", 5, 1, 50),
+      allowPrivateNetworks: flag("PARLEY_NOTIFICATIONS_PUSH_ALLOW_PRIVATE", false),
+    },
+  };
+  if (problems.length > 0) throw new NotificationsConfigError(problems);
+  return config;
+}
+
+/** Everything the notifications process needs: its own settings, the mesh's, and its peers. */
+export interface NotificationsProcessConfig {
+  readonly notifications: NotificationsConfig;
+  readonly mesh: MeshConfig;
+  /** Auth's base URL, for the JWKS that access tokens are verified against. */
+  readonly authUrl: string;
+  /** Redis for fan-out between instances and shared rate limits; unset: one instance, in-process. */
+  readonly redisUrl: string | undefined;
+}
+
+/**
+ * Reads the notifications process's configuration (default port 8085). Besides
+ * {@link loadNotificationsConfig}: `PARLEY_AUTH_URL` (default `http://localhost:8081`, `https://`
+ * in mesh mode) and `PARLEY_REDIS_URL` (`redis://` or `rediss://`; unset: single instance,
+ * in-process bus), plus the mesh's `PORT`, `HOST`, `PARLEY_CERTS_DIR`, `PARLEY_POLICY_FILE`,
+ * `LOG_LEVEL` and `OTEL_EXPORTER_OTLP_ENDPOINT`.
+ */
+export function loadConfig(env: Env = process.env): NotificationsProcessConfig {
+  const problems: string[] = [];
+  let notifications: NotificationsConfig | undefined;
+  let mesh: MeshConfig | undefined;
+  try {
+    notifications = loadNotificationsConfig(env);
+  } catch (err) {
+    if (!(err instanceof NotificationsConfigError)) throw err;
+    problems.push(...err.problems);
+  }
+  try {
+    mesh = parseMeshConfig(env, { port: 8085 });
+  } catch (err) {
+    problems.push(err instanceof Error ? err.message : String(err));
+  }
+  const read = (name: string) => env[name]?.trim() || undefined;
+  const scheme = read("PARLEY_CERTS_DIR") ? "https" : "http";
+  const authUrl = read("PARLEY_AUTH_URL") ?? `${scheme}://localhost:8081`;
+  if (!isUrl(authUrl, ["http:", "https:"])) {
+    problems.push(`PARLEY_AUTH_URL: expected an http(s) URL, got "${authUrl}"`);
+  }
+  const redisUrl = read("PARLEY_REDIS_URL");
+  if (redisUrl !== undefined && !isUrl(redisUrl, ["redis:", "rediss:"])) {
+    problems.push("PARLEY_REDIS_URL: expected a redis:// or rediss:// URL");
+  }
+  if (problems.length > 0 || !notifications || !mesh) {
+    throw new NotificationsConfigError(problems);
+  }
+  return { notifications, mesh, authUrl: authUrl.replace(/\/+$/, ""), redisUrl };
+}
+
+function isUrl(raw: string, protocols: readonly string[]): boolean {
+  try {
+    const url = new URL(raw);
+    return protocols.includes(url.protocol) && url.hostname !== "";
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,81 @@
+import { create } from "@bufbuild/protobuf";
+import { type Timestamp, timestampFromMs, timestampMs } from "@bufbuild/protobuf/wkt";
+import {
+  type Notification,
+  NotificationSchema,
+} from "@parley/gen/parley/notifications/v1/notification_pb.js";
+import {
+  type Preferences,
+  PreferencesSchema,
+} from "@parley/gen/parley/notifications/v1/preferences_pb.js";
+import {
+  type PushSubscription,
+  PushSubscriptionSchema,
+} from "@parley/gen/parley/notifications/v1/push_pb.js";
+import { KIND_NAMES, kindToProto } from "./kinds.js";
+import type { NotificationRecord, PreferencesRecord, PushSubscriptionRecord } from "./ports.js";
+
+/** The range of instants JavaScript dates (and this service's stores) hold. */
+const MAX_MS = 8.64e15;
+
+export function toTimestamp(ms: number): Timestamp {
+  return timestampFromMs(ms);
+}
+
+/**
+ * A wire timestamp as milliseconds, floored, and clamped to what a date can hold, so no client
+ * value (seconds far beyond year 9999, negative nanos) can make a non-number reach a store.
+ */
+export function fromTimestamp(ts: Timestamp): number {
+  const seconds = ts.seconds;
+  if (seconds > BigInt(MAX_MS / 1000)) return MAX_MS;
+  if (seconds < BigInt(-MAX_MS / 1000)) return -MAX_MS;
+  const ms = Math.floor(timestampMs(ts));
+  return Math.max(-MAX_MS, Math.min(MAX_MS, ms));
+}
+
+export function toNotificationProto(record: NotificationRecord): Notification {
+  return create(NotificationSchema, {
+    id: record.id,
+    kind: kindToProto(record.kind),
+    title: record.title,
+    body: record.body,
+    channelId: record.channelId,
+    messageId: record.messageId,
+    threadRootId: record.threadRootId,
+    actorUserId: record.actorUserId,
+    link: record.link,
+    createdAt: toTimestamp(record.createdAt),
+    readAt: record.readAt === null ? undefined : toTimestamp(record.readAt),
+  });
+}
+
+export function toPreferencesProto(record: PreferencesRecord): Preferences {
+  return create(PreferencesSchema, {
+    muteAll:
+      record.muteAll === null
+        ? undefined
+        : { until: record.muteAll.until === null ? undefined : toTimestamp(record.muteAll.until) },
+    kinds: KIND_NAMES.map((kind) => ({
+      kind: kindToProto(kind),
+      enabled: record.kinds[kind].enabled,
+      push: record.kinds[kind].push,
+    })),
+    channelMutes: record.channelMutes.map((mute) => ({
+      channelId: mute.channelId,
+      until: mute.until === null ? undefined : toTimestamp(mute.until),
+    })),
+    updatedAt: record.updatedAt === null ? undefined : toTimestamp(record.updatedAt),
+  });
+}
+
+export function toPushSubscriptionProto(record: PushSubscriptionRecord): PushSubscription {
+  return create(PushSubscriptionSchema, {
+    id: record.id,
+    endpoint: record.endpoint,
+    userAgent: record.userAgent,
+    createdAt: toTimestamp(record.createdAt),
+    updatedAt: toTimestamp(record.updatedAt),
+    expiresAt: record.expiresAt === null ? undefined : toTimestamp(record.expiresAt),
+  });
+}
