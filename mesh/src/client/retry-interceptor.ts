@@ -42,7 +42,7 @@ export function retryInterceptor(options: RetryOptions = {}): Interceptor {
         const transient =
           err instanceof ConnectError && err.code === Code.Unavailable && !isCircuitOpen(err);
         if (!transient || attempt >= maxAttempts || req.signal.aborted) throw err;
-        const delay = random() * Math.min(cap, base * 2 ** (attempt - 1));
+        const delay = random() * backoffCeiling(attempt, base, cap);
         if (deadline !== undefined && Date.now() + delay >= deadline) throw err;
         await sleep(delay, req.signal);
         if (req.signal.aborted) throw err;
@@ -52,6 +52,14 @@ export function retryInterceptor(options: RetryOptions = {}): Interceptor {
       }
     }
   };
+}
+
+/**
+ * The largest wait before retry number `retry` (1 for the first): `base·2^(retry-1)`, capped at
+ * `cap`. The actual wait is uniform below it (full jitter).
+ */
+export function backoffCeiling(retry: number, base: number, cap: number): number {
+  return Math.min(cap, base * 2 ** (retry - 1));
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
