@@ -734,6 +734,31 @@ test("a .dockerignore that would bake keys into an image or drop a copied file i
   );
 });
 
+test("package-lock.json lists every workspace, as the image's `npm ci` requires", (t) => {
+  const lock = JSON.parse(read("package-lock.json")) as { packages: Record<string, Json> };
+  const globs: string[] = JSON.parse(read("package.json")).workspaces;
+  const workspaces = globs.flatMap((glob) =>
+    glob.endsWith("/*")
+      ? readdirSync(join(root, glob.slice(0, -2)))
+          .map((d) => `${glob.slice(0, -2)}/${d}`)
+          .filter((d) => existsSync(join(root, d, "package.json")))
+      : [glob],
+  );
+  const stale = ["", ...workspaces].filter((dir) => {
+    const manifest = JSON.parse(read(dir ? `${dir}/package.json` : "package.json"));
+    const locked = lock.packages[dir];
+    const sorted = (deps: Json | undefined) => JSON.stringify(Object.entries(deps ?? {}).sort());
+    return (
+      !locked ||
+      locked.version !== manifest.version ||
+      ["dependencies", "devDependencies", "optionalDependencies", "peerDependencies"].some(
+        (kind) => sorted(locked[kind]) !== sorted(manifest[kind]),
+      )
+    );
+  });
+  t.deepEqual(stale, [], "run npm install and commit package-lock.json");
+});
+
 // --- the healthcheck probe, for real -------------------------------------------------------------
 
 /** Runs docker/health-probe.ts as the container would; resolves with its exit code and output. */
