@@ -6,6 +6,7 @@
  * identities matching the certificates the mesh PKI issues, CORS). Each checker is also fed
  * broken configs to show it rejects them.
  */
+import { execFile } from "node:child_process";
 import { X509Certificate } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { basename, join } from "node:path";
@@ -93,6 +94,22 @@ const tlsOf = (c: Json, name: string): Json => clusterOf(c, name).transport_sock
 
 test("envoy.yaml is exactly what `npm run envoy:config` writes from proto/ (no drift)", async (t) => {
   t.is(await generateEnvoyConfig(), yamlText);
+});
+
+test("`npm run envoy:config -- --check` agrees (exit 0) as a real process", async (t) => {
+  const result = await new Promise<{ code: number | null; output: string }>((resolve, reject) => {
+    const child = execFile(
+      process.execPath,
+      ["--import", "tsx", join(root, "scripts", "envoy-config.ts"), "--check"],
+      { cwd: root, timeout: 120_000 },
+      (error, stdout, stderr) => {
+        if (error && typeof error.code !== "number") reject(error);
+        else resolve({ code: child.exitCode, output: `${stdout}${stderr}` });
+      },
+    );
+  });
+  t.is(result.code, 0, result.output);
+  t.regex(result.output, /mesh\/envoy\/envoy\.yaml is up to date/);
 });
 
 test("the generator's descriptors and the proto/ text agree on every service and method", async (t) => {
