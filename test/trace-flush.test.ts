@@ -31,7 +31,12 @@ test("SIGTERM: the process exports its queued spans, then exits 0", async (t) =>
     basePort: 0,
     certsDir: join(dir, "certs"),
     dataDir: join(dir, "data"),
-    env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_BSP_SCHEDULE_DELAY: "600000" },
+    env: {
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+      OTEL_BSP_SCHEDULE_DELAY: "600000",
+      // What an operator adds to every span of a deployment (Kubernetes, compose).
+      OTEL_RESOURCE_ATTRIBUTES: "deployment.environment.name=trace-test,k8s.pod.name=auth-0",
+    },
   });
   t.teardown(() => mesh.stop());
   const auth = mesh.instance("auth");
@@ -62,6 +67,12 @@ test("SIGTERM: the process exports its queued spans, then exits 0", async (t) =>
   t.is(server?.parentSpanId, callerSpanId);
   t.is(server?.service, "auth");
   t.is(server?.resource["process.pid"], pid);
+  t.like(server?.resource ?? {}, {
+    "service.name": "auth",
+    "deployment.environment.name": "trace-test",
+    "k8s.pod.name": "auth-0",
+  });
+  t.regex(String(server?.resource["service.instance.id"]), /^[0-9a-f-]{36}$/);
   t.is(server?.attributes["rpc.grpc.status_code"], 0);
   t.false(
     receiver.spans().some((s) => s.name.startsWith("grpc.health.v1.")),

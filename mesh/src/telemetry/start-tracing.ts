@@ -1,7 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
-import { defaultResource, resourceFromAttributes } from "@opentelemetry/resources";
+import {
+  defaultResource,
+  detectResources,
+  envDetector,
+  resourceFromAttributes,
+} from "@opentelemetry/resources";
 import { BatchSpanProcessor, type SpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { NodeTracerProvider } from "@opentelemetry/sdk-trace-node";
 import {
@@ -35,7 +40,7 @@ export interface TracingOptions {
 export interface Tracing {
   /** Whether spans are recorded in this process (an endpoint or a processor was given). */
   readonly enabled: boolean;
-  /** The resource's `service.instance.id` (also on every exported span). */
+  /** The resource's `service.instance.id` (on every exported span). */
   readonly serviceInstanceId: string;
   /** Exports every finished span now (tests; a process about to be killed). */
   forceFlush(): Promise<void>;
@@ -56,7 +61,8 @@ const DEFAULT_SHUTDOWN_TIMEOUT_MS = 5_000;
  *   context, W3C `traceparent` propagation) with a resource naming the service, its version and
  *   this instance, and a batch span processor exporting OTLP http/protobuf. The SDK's own
  *   variables still apply (`OTEL_BSP_SCHEDULE_DELAY`, `OTEL_TRACES_SAMPLER`,
- *   `OTEL_EXPORTER_OTLP_HEADERS`, ...). Call `shutdown()` on SIGTERM: it exports what is queued.
+ *   `OTEL_EXPORTER_OTLP_HEADERS`, ...), and `OTEL_RESOURCE_ATTRIBUTES`/`OTEL_SERVICE_NAME` add to
+ *   (or override) the resource. Call `shutdown()` on SIGTERM: it exports what is queued.
  * - **Without**: registers nothing. The mesh's interceptors and bus then skip tracing entirely
  *   (no spans, no context propagation, no AsyncLocalStorage, whose promise hooks alone cost
  *   about 10% of an RPC's CPU on Node 20); the RPC log line still carries the caller's trace id
@@ -82,9 +88,10 @@ export function startTracing(options: TracingOptions): Tracing {
     };
   }
 
-  const provider = new NodeTracerProvider({
-    // The SDK's defaults (telemetry.sdk.*) under ours.
-    resource: defaultResource().merge(
+  // The SDK's defaults (telemetry.sdk.*), then ours, then the operator's
+  // (OTEL_RESOURCE_ATTRIBUTES, OTEL_SERVICE_NAME: e.g. k8s.pod.name, deployment.environment).
+  const resource = defaultResource()
+    .merge(
       resourceFromAttributes({
         [ATTR_SERVICE_NAME]: options.serviceName,
         [ATTR_SERVICE_NAMESPACE]: "parley",
@@ -95,9 +102,9 @@ export function startTracing(options: TracingOptions): Tracing {
         "process.runtime.name": "nodejs",
         "process.runtime.version": process.versions.node,
       }),
-    ),
-    spanProcessors: processors,
-  });
+    )
+    .merge(detectResources({ detectors: [envDetector] }));
+  const provider = new NodeTracerProvider({ resource, spanProcessors: processors });
   provider.register();
   setTracingEnabled(true);
 
@@ -105,7 +112,7 @@ export function startTracing(options: TracingOptions): Tracing {
   let stopped: Promise<void> | undefined;
   return {
     enabled: true,
-    serviceInstanceId,
+    serviceInstanceId: String(resource.attributes[ATTR_SERVICE_INSTANCE_ID] ?? serviceInstanceId),
     forceFlush: () => provider.forceFlush(),
     shutdown() {
       stopped ??= bounded(provider.shutdown(), timeoutMs).finally(() => setTracingEnabled(false));
