@@ -19,8 +19,8 @@ export interface ConnectToOptions {
   /** This service's certificate and the mesh CA; required for https URLs. */
   readonly tls?: MeshTls | undefined;
   /**
-   * Deadline of a call that sets none (default 5 s; server streams should pass their own, or
-   * `timeoutMs: 0` for none). Inside a handler the caller's remaining time caps it.
+   * Deadline of a call that sets none (default 5 s; 0: none). Server streams should pass their
+   * own, or `timeoutMs: 0` for none. Inside a handler the caller's remaining time caps it.
    */
   readonly defaultTimeoutMs?: number;
   /** A connection not up within this fails with `unavailable` (default 2 s). */
@@ -82,9 +82,11 @@ export function connectTo(options: ConnectToOptions): MeshTransport {
   });
   const defaultTimeoutMs = options.defaultTimeoutMs ?? 5_000;
   const budget = (timeoutMs: number | undefined, rpc: string): number => {
-    // The transport reads 0 as "no deadline".
-    const own = timeoutMs === undefined ? defaultTimeoutMs : timeoutMs > 0 ? timeoutMs : undefined;
+    // 0 (or less) means "no deadline of its own", for the call and for the default alike.
+    const asked = timeoutMs ?? defaultTimeoutMs;
+    const own = asked > 0 ? asked : undefined;
     const inherited = currentDeadline();
+    // The transport reads 0 as "no deadline".
     if (inherited === undefined) return own ?? 0;
     const remaining = Math.floor(inherited - Date.now());
     if (remaining <= 0) {
