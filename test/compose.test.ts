@@ -340,6 +340,15 @@ function checkCompose(compose: Json, ctx: ComposeContext): string[] {
         if (path.endsWith(".key") && basename(path) !== `${ownKey}.key`) {
           problems.push(`${name}: mounts ${basename(path)}, another identity's private key`);
         }
+        // The key is 0600 and owned by whoever ran `npm run certs`: the container must run as
+        // that user (PARLEY_UID), and never as root.
+        const user = String(svc.user ?? "");
+        if (
+          path.endsWith(".key") &&
+          (!user.includes("PARLEY_UID") || /^(0|root)(:|$)/.test(user))
+        ) {
+          problems.push(`${name}: reads ${basename(path)} but does not run as the PARLEY_UID user`);
+        }
       } else if (!ctx.exists(path)) problems.push(`${name}: ${mount.source} does not exist`);
     }
 
@@ -663,6 +672,8 @@ test("a missing file, another identity's key, an undeclared volume or a missing 
         v.replace("notifications-data:", "notification-data:"),
       );
       c.services.auth.healthcheck.test[4] = "docker/probe.ts";
+      c.services.auth.user = "0:0";
+      delete c.services.notifications.user;
       delete c.services.redis.healthcheck;
     }),
     ctx,
@@ -670,6 +681,8 @@ test("a missing file, another identity's key, an undeclared volume or a missing 
   for (const expected of [
     "envoy: envoy.yaml reads /etc/envoy/certs/edge.key, which is not mounted",
     "messaging: mounts auth.key, another identity's private key",
+    "auth: reads auth.key but does not run as the PARLEY_UID user",
+    "notifications: reads notifications.key but does not run as the PARLEY_UID user",
     "auth: ./mesh/certs/admin.pem is not written by npm run certs",
     "auth: ./docs/missing.md does not exist",
     "notifications: volume notification-data is not declared",
