@@ -185,12 +185,18 @@ test.serial(
         const trace = all.filter((s) => s.traceId === traceId);
         const has = (service: string, kind: ReceivedSpan["kind"], name: string) =>
           trace.some((s) => s.service === service && s.kind === kind && s.name === name);
-        // Every RPC made inside the trace has been served and its server span exported.
+        // Every RPC made inside the trace has been served and its server span exported, and
+        // every span's parent has arrived (processes export on their own schedules).
         const served = trace
           .filter((s) => s.kind === "client")
           .every((c) => trace.some((s) => s.kind === "server" && s.parentSpanId === c.spanId));
+        const ids = new Set(trace.map((s) => s.spanId));
+        const complete = trace.every(
+          (s) => s.parentSpanId === undefined || ids.has(s.parentSpanId),
+        );
         return (
           served &&
+          complete &&
           has("trace-client", "client", SEND) &&
           has("messaging", "server", SEND) &&
           has("notifications", "server", NOTIFY) &&
