@@ -2,12 +2,14 @@ import { fileURLToPath } from "node:url";
 import { type AuthConfig, loadAuthConfig } from "@parley/auth";
 import { type MeshConfig, parseMeshConfig } from "@parley/mesh";
 import { loadMessagingConfig, type MessagingConfig } from "@parley/messaging";
+import { loadNotificationsConfig, type NotificationsConfig } from "@parley/notifications";
 
 /** The single process's configuration: the mesh settings plus each hosted service's own. */
 export interface StandaloneConfig {
   readonly mesh: MeshConfig;
   readonly auth: AuthConfig;
   readonly messaging: MessagingConfig;
+  readonly notifications: NotificationsConfig;
   /** The web app's files (`web/dist` once built, else the placeholder in `web/public`). */
   readonly webDir: string;
 }
@@ -23,6 +25,7 @@ export function loadStandaloneConfig(env: NodeJS.ProcessEnv = process.env): Stan
     mesh: parseMeshConfig(env, { port: 8080 }),
     auth: loadAuthConfig(env),
     messaging: loadMessagingConfig(env),
+    notifications: loadNotificationsConfig(env),
     webDir: env.PARLEY_WEB_DIR || WEB_DIR,
   };
 }

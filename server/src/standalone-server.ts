@@ -2,6 +2,7 @@ import { createRouterTransport } from "@connectrpc/connect";
 import { type Auth, createAuth, createJwksRoute } from "@parley/auth";
 import { AuthService } from "@parley/gen/parley/auth/v1/auth_service_pb.js";
 import { MessagingService } from "@parley/gen/parley/messaging/v1/messaging_service_pb.js";
+import { NotificationService } from "@parley/gen/parley/notifications/v1/notification_service_pb.js";
 import {
   createTokenVerifier,
   type Logger,
@@ -11,7 +12,13 @@ import {
   type Served,
   serve,
 } from "@parley/mesh";
-import { createAuthUserDirectory, createMessaging, type Messaging } from "@parley/messaging";
+import {
+  createAuthUserDirectory,
+  createMessaging,
+  createNotificationServiceNotifier,
+  type Messaging,
+} from "@parley/messaging";
+import { createNotifications, type Notifications } from "@parley/notifications";
 import type { StandaloneConfig } from "./config.js";
 import { createStaticFiles } from "./static-files.js";
 
@@ -19,6 +26,7 @@ export interface Standalone {
   readonly served: Served;
   readonly auth: Auth;
   readonly messaging: Messaging;
+  readonly notifications: Notifications;
   /** Graceful stop: drain the server, then close every store. */
   close(): Promise<void>;
 }
@@ -36,9 +44,14 @@ export async function startStandalone(
   const authInProcess = createRouterTransport((router) =>
     router.service(AuthService, auth.service),
   );
+  const notifications = await createNotifications(config.notifications, {
+    logger: logger.child({ component: "notifications" }),
+  });
+  // Messaging notifies in memory, as the mesh identity "messaging" (what Notify keys are scoped to).
   const messaging = await createMessaging(config.messaging, {
     logger: logger.child({ component: "messaging" }),
     users: createAuthUserDirectory(authInProcess),
+    notifier: createNotificationServiceNotifier(notifications.inProcessTransport("messaging")),
   });
   const routes = [createJwksRoute(auth.signingKeys), createStaticFiles(config.webDir)];
   const served = await serve({
@@ -46,8 +59,9 @@ export async function startStandalone(
     routes(router) {
       router.service(AuthService, auth.service);
       router.service(MessagingService, messaging.service);
+      router.service(NotificationService, notifications.service);
     },
-    services: [AuthService.typeName, MessagingService.typeName],
+    services: [AuthService.typeName, MessagingService.typeName, NotificationService.typeName],
     policy: loadPolicy(config.mesh.policyFile),
     tokens: createTokenVerifier({
       jwks: () => auth.signingKeys.jwks(),
@@ -66,9 +80,11 @@ export async function startStandalone(
     served,
     auth,
     messaging,
+    notifications,
     async close() {
       await served.close();
       await messaging.close();
+      await notifications.close();
       await auth.close();
     },
   };
