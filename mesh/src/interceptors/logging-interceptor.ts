@@ -6,6 +6,8 @@ import { connectCodeName, isServerFault, rpcCodeOf } from "../telemetry/rpc-attr
 import { traceIdFromTraceparent } from "../telemetry/traceparent.js";
 import { wrapStream } from "./wrap-stream.js";
 
+const HEALTH_SERVICE = "grpc.health.v1.Health";
+
 /**
  * One log line per RPC (per stream, when it ends): method, outcome code, duration, user and
  * calling service. Server-side failures (`internal`, `unknown`, `data_loss`) are logged as errors
@@ -14,6 +16,8 @@ import { wrapStream } from "./wrap-stream.js";
  * Inside a traced request the logger adds `trace_id`/`span_id` of the server span; when this
  * process does not trace (no OTLP endpoint) the line still carries the caller's `trace_id`, read
  * from its `traceparent` header, so the line can be found from the caller's trace.
+ * Successful `grpc.health.v1` probes are logged at debug level: orchestrators probe every few
+ * seconds, and those lines would bury the requests people make.
  */
 export function loggingInterceptor(logger: Logger): Interceptor {
   return (next) => async (req) => {
@@ -34,6 +38,8 @@ export function loggingInterceptor(logger: Logger): Interceptor {
       if (isServerFault(code)) {
         const cause = err instanceof Error && err.cause !== undefined ? err.cause : err;
         logger.error({ ...fields, err: cause }, "rpc failed");
+      } else if (code === undefined && req.service.typeName === HEALTH_SERVICE) {
+        logger.debug(fields, "rpc");
       } else {
         logger.info(fields, "rpc");
       }
