@@ -14,7 +14,7 @@ export interface StandaloneConfig {
   readonly webDir: string;
 }
 
-const WEB_DIR = fileURLToPath(new URL("../../web/public", import.meta.url));
+const WEB_DIR = fileURLToPath(new URL("../../web/dist", import.meta.url));
 
 /**
  * The only reader of `process.env` for `npm start`. Defaults need no other program: port 8080,

@@ -1,0 +1,193 @@
+import { Code } from "@connectrpc/connect";
+import { useMutation } from "@connectrpc/connect-query";
+import { AuthService } from "@parley/gen/parley/auth/v1/auth_service_pb.js";
+import { type FormEvent, useEffect, useRef, useState } from "react";
+import { useApp } from "../app/context.js";
+import { describeError, type ErrorDescription } from "../lib/errors.js";
+import type { SignedOutReason } from "../lib/session-manager.js";
+import { toStoredSession } from "../lib/stored-session.js";
+import { Field, focusFirstInvalid } from "./field.js";
+import { Logo } from "./logo.js";
+
+const REGISTER_HINTS = {
+  "username:string.pattern":
+    "Use letters, digits, “_”, “.” and “-”, starting with a letter or digit.",
+};
+
+/** Sign in or create an account; says so when the previous session expired. */
+export function AuthScreen({ reason }: { reason: SignedOutReason }) {
+  const [mode, setMode] = useState<"sign-in" | "register">("sign-in");
+  const heading = useRef<HTMLHeadingElement>(null);
+  const switchTo = (next: "sign-in" | "register") => {
+    setMode(next);
+    requestAnimationFrame(() => heading.current?.focus());
+  };
+  return (
+    <div className="auth-page">
+      <main className="auth-card" aria-labelledby="auth-heading">
+        <div className="brand">
+          <Logo />
+          <span className="brand-name">Parley</span>
+        </div>
+        <h1 id="auth-heading" ref={heading} tabIndex={-1}>
+          {mode === "sign-in" ? "Sign in" : "Create your account"}
+        </h1>
+        {reason === "expired" && (
+          <p className="notice" role="alert">
+            Your session expired, please sign in again
+          </p>
+        )}
+        {mode === "sign-in" ? <SignInForm /> : <RegisterForm />}
+        <p className="auth-switch">
+          {mode === "sign-in" ? (
+            <>
+              New to Parley?{" "}
+              <button type="button" className="link" onClick={() => switchTo("register")}>
+                Create an account
+              </button>
+            </>
+          ) : (
+            <>
+              Already have an account?{" "}
+              <button type="button" className="link" onClick={() => switchTo("sign-in")}>
+                Sign in
+              </button>
+            </>
+          )}
+        </p>
+      </main>
+    </div>
+  );
+}
+
+function useFormErrors() {
+  const form = useRef<HTMLFormElement>(null);
+  const [errors, setErrors] = useState<ErrorDescription>();
+  useEffect(() => {
+    if (errors && Object.keys(errors.fields).length > 0) focusFirstInvalid(form.current);
+  }, [errors]);
+  return { form, errors, setErrors };
+}
+
+function SignInForm() {
+  const { session } = useApp();
+  const { form, errors, setErrors } = useFormErrors();
+  const login = useMutation(AuthService.method.login, {
+    onSuccess: (res) => {
+      if (res.session) session.signIn(toStoredSession(res.session, Date.now()));
+    },
+    onError: (err) => setErrors(describeError(err)),
+  });
+  const submit = (e: FormEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    const data = new FormData(e.currentTarget);
+    setErrors(undefined);
+    login.mutate({ login: String(data.get("login")), password: String(data.get("password")) });
+  };
+  return (
+    <form ref={form} onSubmit={submit} noValidate aria-describedby="sign-in-error">
+      <Field
+        label="Username or email"
+        name="login"
+        autoComplete="username"
+        autoFocus
+        error={errors?.fields.login}
+      />
+      <Field
+        label="Password"
+        name="password"
+        type="password"
+        autoComplete="current-password"
+        error={errors?.fields.password}
+      />
+      <FormError id="sign-in-error" errors={errors} />
+      <button type="submit" className="primary wide" disabled={login.isPending}>
+        {login.isPending ? "Signing in…" : "Sign in"}
+      </button>
+    </form>
+  );
+}
+
+function RegisterForm() {
+  const { session } = useApp();
+  const { form, errors, setErrors } = useFormErrors();
+  const register = useMutation(AuthService.method.register, {
+    onSuccess: (res) => {
+      if (res.session) session.signIn(toStoredSession(res.session, Date.now()));
+    },
+    onError: (err) => {
+      const described = describeError(err, REGISTER_HINTS);
+      // "already exists" names the field in words: put it next to that field.
+      if (described.code === Code.AlreadyExists) {
+        const field = /email/i.test(described.message) ? "email" : "username";
+        setErrors({ ...described, fields: { [field]: described.message } });
+      } else {
+        setErrors(described);
+      }
+    },
+  });
+  const submit = (e: FormEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    const data = new FormData(e.currentTarget);
+    setErrors(undefined);
+    register.mutate({
+      username: String(data.get("username")).trim(),
+      displayName: String(data.get("displayName")).trim(),
+      email: String(data.get("email")).trim(),
+      password: String(data.get("password")),
+    });
+  };
+  return (
+    <form ref={form} onSubmit={submit} noValidate aria-describedby="register-error">
+      <Field
+        label="Username"
+        name="username"
+        autoComplete="username"
+        autoCapitalize="none"
+        spellCheck={false}
+        autoFocus
+        hint="3–32 characters: letters, digits, “_”, “.” and “-”."
+        error={errors?.fields.username}
+      />
+      <Field
+        label={
+          <>
+            Display name <span className="optional">(optional)</span>
+          </>
+        }
+        name="displayName"
+        autoComplete="name"
+        error={errors?.fields.display_name}
+      />
+      <Field
+        label="Email"
+        name="email"
+        type="email"
+        autoComplete="email"
+        hint="Only used to reset your password."
+        error={errors?.fields.email}
+      />
+      <Field
+        label="Password"
+        name="password"
+        type="password"
+        autoComplete="new-password"
+        hint="At least 8 characters."
+        error={errors?.fields.password}
+      />
+      <FormError id="register-error" errors={errors} />
+      <button type="submit" className="primary wide" disabled={register.isPending}>
+        {register.isPending ? "Creating account…" : "Create account"}
+      </button>
+    </form>
+  );
+}
+
+/** The form-wide error (announced when it appears). */
+export function FormError({ id, errors }: { id: string; errors: ErrorDescription | undefined }) {
+  return (
+    <div id={id} role="alert" className={errors ? "form-error" : "form-error empty"}>
+      {errors?.message}
+    </div>
+  );
+}
