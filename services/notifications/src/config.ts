@@ -1,16 +1,19 @@
 import { join, resolve } from "node:path";
 import {
+  type ClientConfig,
   ConfigError,
   DAY,
   formatDuration,
   HOUR,
   type MeshConfig,
   MINUTE,
+  parseClientConfig,
   parseDuration,
   parseMeshConfig,
   parseRate,
   type RateRule,
   SECOND,
+  upstreamUrls,
 } from "@parley/mesh";
 
 /** Web Push delivery settings. */
@@ -187,23 +190,29 @@ export function loadNotificationsConfig(env: Env = process.env): NotificationsCo
 export interface NotificationsProcessConfig {
   readonly notifications: NotificationsConfig;
   readonly mesh: MeshConfig;
-  /** Auth's base URL, for the JWKS that access tokens are verified against. */
-  readonly authUrl: string;
+  /** How this process calls its peers: discovery file, deadlines, retries, circuit breaker. */
+  readonly client: ClientConfig;
+  /** Every auth instance, for the JWKS that access tokens are verified against. */
+  readonly authUrls: readonly string[];
   /** Redis for fan-out between instances and shared rate limits; unset: one instance, in-process. */
   readonly redisUrl: string | undefined;
 }
 
 /**
  * Reads the notifications process's configuration (default port 8085). Besides
- * {@link loadNotificationsConfig}: `PARLEY_AUTH_URL` (default `http://localhost:8081`, `https://`
- * in mesh mode) and `PARLEY_REDIS_URL` (`redis://` or `rediss://`; unset: single instance,
- * in-process bus), plus the mesh's `PORT`, `HOST`, `PARLEY_CERTS_DIR`, `PARLEY_POLICY_FILE`,
- * `LOG_LEVEL` and `OTEL_EXPORTER_OTLP_ENDPOINT`.
+ * {@link loadNotificationsConfig} and the mesh client settings (`parseClientConfig`:
+ * `PARLEY_DISCOVERY_FILE`, deadlines, retries, breaker): `PARLEY_AUTH_URL` (one URL or several
+ * separated by commas; default: the discovery file's `auth`, else `http://localhost:8081`,
+ * `https://` in mesh mode) and `PARLEY_REDIS_URL` (`redis://` or `rediss://`; default: the
+ * discovery file's `redis`; none: single instance, in-process bus), plus the mesh's `PORT`,
+ * `HOST`, `PARLEY_CERTS_DIR`, `PARLEY_POLICY_FILE`, `LOG_LEVEL` and
+ * `OTEL_EXPORTER_OTLP_ENDPOINT`.
  */
 export function loadConfig(env: Env = process.env): NotificationsProcessConfig {
   const problems: string[] = [];
   let notifications: NotificationsConfig | undefined;
   let mesh: MeshConfig | undefined;
+  let client: ClientConfig | undefined;
   try {
     notifications = loadNotificationsConfig(env);
   } catch (err) {
@@ -215,20 +224,25 @@ export function loadConfig(env: Env = process.env): NotificationsProcessConfig {
   } catch (err) {
     problems.push(err instanceof Error ? err.message : String(err));
   }
+  try {
+    client = parseClientConfig(env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    problems.push(...err.problems);
+  }
   const read = (name: string) => env[name]?.trim() || undefined;
   const scheme = read("PARLEY_CERTS_DIR") ? "https" : "http";
-  const authUrl = read("PARLEY_AUTH_URL") ?? `${scheme}://localhost:8081`;
-  if (!isUrl(authUrl, ["http:", "https:"])) {
-    problems.push(`PARLEY_AUTH_URL: expected an http(s) URL, got "${authUrl}"`);
-  }
-  const redisUrl = read("PARLEY_REDIS_URL");
+  const authUrls = upstreamUrls(env, client?.discovery, "auth", "PARLEY_AUTH_URL", problems, [
+    `${scheme}://localhost:8081`,
+  ]);
+  const redisUrl = read("PARLEY_REDIS_URL") ?? client?.discovery?.redisUrl;
   if (redisUrl !== undefined && !isUrl(redisUrl, ["redis:", "rediss:"])) {
     problems.push("PARLEY_REDIS_URL: expected a redis:// or rediss:// URL");
   }
-  if (problems.length > 0 || !notifications || !mesh) {
+  if (problems.length > 0 || !notifications || !mesh || !client) {
     throw new NotificationsConfigError(problems);
   }
-  return { notifications, mesh, authUrl: authUrl.replace(/\/+$/, ""), redisUrl };
+  return { notifications, mesh, client, authUrls, redisUrl };
 }
 
 function isUrl(raw: string, protocols: readonly string[]): boolean {

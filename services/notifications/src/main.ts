@@ -30,10 +30,10 @@ const logger = createLogger({ service: "notifications", level: config.mesh.logLe
 const { certsDir } = config.mesh;
 const tls = certsDir ? await readMeshCredentials(certsDir, "notifications") : undefined;
 
-// Access tokens are verified locally against auth's public keys (GetJwks, a public RPC).
-const tokens = createTokenVerifier({
-  jwks: authJwksSource(connectTo({ baseUrl: config.authUrl, tls })),
-});
+// Access tokens are verified locally against auth's public keys (GetJwks, a public RPC), fetched
+// with the configured deadlines, retries and circuit breaker (PARLEY_CALL_TIMEOUT and friends).
+const auth = connectTo({ baseUrl: config.authUrls, tls, logger, ...config.client.resilience });
+const tokens = createTokenVerifier({ jwks: authJwksSource(auth) });
 
 const pubsub: PubSub = config.redisUrl
   ? new RedisPubSub({ url: config.redisUrl, logger, connectionName: "notifications-bus" })
