@@ -4,6 +4,7 @@
  * commits reaches streams on the other; the policy decides which identity may call what; a
  * certificate that is expired or from another CA never gets past the TLS handshake.
  */
+import { randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Code, ConnectError, createClient, type Transport } from "@connectrpc/connect";
@@ -13,7 +14,13 @@ import { NotificationService } from "@parley/gen/parley/notifications/v1/notific
 import { createMeshCa, issueServiceCertificate, type MeshTls } from "@parley/mesh";
 import test from "ava";
 import { startTestMesh } from "./support/local-mesh.js";
-import { createChannel, EventStream, send, startOffset } from "./support/messaging-cluster.js";
+import {
+  createChannel,
+  EventStream,
+  send,
+  startOffset,
+  waitUntil,
+} from "./support/messaging-cluster.js";
 
 const local = await startTestMesh({ extraIdentities: ["stranger"] });
 const { mesh } = local;
@@ -48,7 +55,8 @@ async function authAs(identity: string) {
 
 test("every service runs as its own process with its own identity, and reports SERVING", (t) => {
   const names = mesh.instances.map((i) => i.name);
-  t.true(names.includes("auth"));
+  t.deepEqual(mesh.skipped, [], "every service of the layout has a main.ts");
+  t.true(names.includes("auth") && names.includes("notifications"));
   t.true(names.includes("messaging-1") && names.includes("messaging-2"));
   const pids = mesh.instances.map((i) => i.pid);
   t.is(new Set(pids).size, pids.length, "one process each");
@@ -119,29 +127,52 @@ test("an identity outside the policy is refused: files may not look people up, s
   );
 });
 
-const notifications = mesh.urls("notifications");
-if (notifications.length > 0) {
-  test("Notify is internal: files is refused, messaging (which the policy names) is served", async (t) => {
-    const alice = await local.register("notified");
-    const notify = async (identity: string) =>
-      createClient(
-        NotificationService,
-        local.transport(notifications, await mesh.credentials(identity)),
-      ).notify({
-        idempotencyKey: `mesh-test-${identity}-${alice.id}`,
-        recipientUserIds: [alice.id],
-        kind: NotificationKind.MENTION,
-        title: "you were mentioned",
-        body: "hello",
-      });
-    const refused = await failure(notify("files"));
-    t.is(refused.code, Code.PermissionDenied);
-    t.regex(refused.rawMessage, /"files" may not call .*Notify/);
-    t.is(await outcome(notify("messaging")), "ok");
-    const edge = await failure(notify("edge"));
-    t.is(edge.code, Code.PermissionDenied, "internal RPCs are closed to the edge");
+test("Notify is internal: files is refused, messaging (which the policy names) is served", async (t) => {
+  const alice = await local.register("notified");
+  const notify = async (identity: string) =>
+    createClient(
+      NotificationService,
+      local.transport(mesh.urls("notifications"), await mesh.credentials(identity)),
+    ).notify({
+      idempotencyKey: randomUUID(),
+      recipientUserIds: [alice.id],
+      kind: NotificationKind.MENTION,
+      title: "you were mentioned",
+      body: "hello",
+    });
+  const refused = await failure(notify("files"));
+  t.is(refused.code, Code.PermissionDenied);
+  t.regex(refused.rawMessage, /"files" may not call .*Notify/);
+  t.is(await outcome(notify("messaging")), "ok");
+  const edge = await failure(notify("edge"));
+  t.is(edge.code, Code.PermissionDenied, "internal RPCs are closed to the edge");
+});
+
+test("a mention sent through messaging reaches the notifications process (found through discovery)", async (t) => {
+  const alice = await local.register("mentioner");
+  const bob = await local.register("mentioned");
+  const channel = await createChannel(local.messaging("messaging-2"), alice, { members: [bob] });
+  const sent = await send(local.messaging("messaging-2"), alice, channel.id, `hi @${bob.username}`);
+  const inbox = createClient(
+    NotificationService,
+    local.transport(mesh.urls("notifications"), local.edge),
+  );
+  let found: Awaited<ReturnType<typeof inbox.listNotifications>>["notifications"] = [];
+  await waitUntil(
+    async () => {
+      found = (await inbox.listNotifications({}, bob.call)).notifications;
+      return found.length > 0;
+    },
+    "bob's mention notification arrived",
+    30_000,
+  );
+  t.like(found[0], {
+    kind: NotificationKind.MENTION,
+    channelId: channel.id,
+    messageId: sent.id,
+    actorUserId: alice.id,
   });
-}
+});
 
 test("the edge may call public and user RPCs, never internal ones", async (t) => {
   const edge = local.auth;

@@ -233,7 +233,6 @@ export async function startLocalMesh(options: LocalMeshOptions = {}): Promise<Lo
         new ManagedInstance(p.service, p.name, host, p.port, {
           env: {
             ...baseEnv,
-            ...transitionalPeerEnv(p.service, discovery),
             ...options.serviceEnv?.[p.service],
             PORT: String(p.port),
           },
@@ -288,19 +287,6 @@ function mainOf(service: string): string {
 
 function rank(service: string): number {
   return service === FIRST ? 0 : 1;
-}
-
-/**
- * Peers as variables, for services whose configuration does not read the discovery file yet:
- * notifications reads `PARLEY_AUTH_URL` and `PARLEY_REDIS_URL`. The same addresses as the file.
- */
-function transitionalPeerEnv(service: string, discovery: Discovery): Record<string, string> {
-  if (service !== "notifications") return {};
-  const env: Record<string, string> = {};
-  if (discovery.redisUrl) env.PARLEY_REDIS_URL = discovery.redisUrl;
-  const auth = discovery.services.get("auth");
-  if (auth) env.PARLEY_AUTH_URL = auth.join(",");
-  return env;
 }
 
 interface InstanceOptions {
