@@ -5,6 +5,7 @@ export default {
     "services/*/test/**/*.test.ts",
     "server/test/**/*.test.ts",
     "test/**/*.test.ts",
+    "web/test/**/*.test.ts",
   ],
   nodeArguments: ["--import=tsx"],
   extensions: { ts: "module" },

@@ -18,12 +18,16 @@ export type SessionState =
  */
 export type SignedOutReason = "none" | "signed-out" | "expired";
 
-/** Thrown to callers that need a token after the session ended. */
-export class SessionEndedError extends ConnectError {
-  override name = "SessionEndedError";
-  constructor() {
-    super("Your session expired, please sign in again", Code.Unauthenticated);
-  }
+/** What callers that need a token get once the session ended. */
+export const SESSION_ENDED_MESSAGE = "Your session expired, please sign in again";
+
+/**
+ * The error for "no session any more": an `unauthenticated` ConnectError (not a subclass:
+ * connect-es recognises only ConnectError's own instances and would turn a subclass into
+ * `unknown`).
+ */
+export function sessionEndedError(): ConnectError {
+  return new ConnectError(SESSION_ENDED_MESSAGE, Code.Unauthenticated);
 }
 
 export interface SessionManagerDeps {
@@ -115,7 +119,7 @@ export class SessionManager {
 
   /** A usable access token: the current one, or a fresh one when it is about to expire. */
   async accessToken(): Promise<string> {
-    if (this.#state.status !== "signed-in") throw new SessionEndedError();
+    if (this.#state.status !== "signed-in") throw sessionEndedError();
     const { session } = this.#state;
     if (session.accessTokenExpiresAt - this.#now() > this.#refreshAhead()) {
       return session.accessToken;
@@ -126,7 +130,7 @@ export class SessionManager {
   /**
    * Gets a new access token, because `staleToken` is about to expire or the server refused it.
    * Concurrent callers share one refresh. When auth refuses the refresh token the session ends
-   * with reason `expired` and this rejects with {@link SessionEndedError}; any other failure (the
+   * with reason `expired` and this rejects with {@link sessionEndedError}; any other failure (the
    * network) rejects with that error and keeps the session, to try again later.
    */
   refresh(staleToken?: string): Promise<string> {
@@ -144,7 +148,7 @@ export class SessionManager {
         // Signed out meanwhile (in another tab).
         if (this.#state.status === "signed-in")
           this.#set({ status: "signed-out", reason: "signed-out" });
-        throw new SessionEndedError();
+        throw sessionEndedError();
       }
       const renewedElsewhere =
         stored.accessToken !== staleToken &&
@@ -159,7 +163,7 @@ export class SessionManager {
       } catch (err) {
         if (isRefusal(err)) {
           this.signOut("expired");
-          throw new SessionEndedError();
+          throw sessionEndedError();
         }
         throw err;
       }
