@@ -77,11 +77,18 @@ export function Timeline({
     observer.observe(target);
     return () => observer.disconnect();
   }, []);
-  // Keep loading while the loaded history does not fill the screen.
+  // After each page: if the top of the history is still in (or near) view, for instance because
+  // the page did not fill the screen or the person is already at the top, load the next one.
+  // (The observer only reports changes, and the sentinel may never have left the view.)
   useEffect(() => {
-    const el = scroller.current;
-    if (!el || !query.hasNextPage || query.isFetchingNextPage || query.isPending) return;
-    if (el.scrollHeight <= el.clientHeight + 400) void query.fetchNextPage();
+    const root = scroller.current;
+    const target = sentinel.current;
+    if (!root || !target || !query.hasNextPage || query.isFetchingNextPage || query.isPending) {
+      return;
+    }
+    if (target.getBoundingClientRect().bottom >= root.getBoundingClientRect().top - 400) {
+      void query.fetchNextPage();
+    }
   }, [query.hasNextPage, query.isFetchingNextPage, query.isPending, query.fetchNextPage]);
   // One's own new message brings the view back to the bottom.
   const pendingCount = pending.length;

@@ -1,0 +1,166 @@
+import { randomUUID } from "node:crypto";
+import { ChannelKind } from "@parley/gen/parley/messaging/v1/channel_pb.js";
+import test from "ava";
+import type { Page } from "playwright-core";
+import {
+  ConsoleGuard,
+  launchBrowser,
+  newPerson,
+  screenshot,
+  withFailureScreenshots,
+} from "./support/browser.js";
+import { apiPerson, PASSWORD, registerInPage, startWebServer } from "./support/web-app.js";
+
+interface Stored {
+  accessToken: string;
+  accessTokenExpiresAt: number;
+  refreshToken: string;
+}
+
+const readSession = (page: Page) =>
+  page.evaluate(
+    () => JSON.parse(localStorage.getItem("parley.session") ?? "null") as Stored | null,
+  );
+
+const writeSession = (page: Page, change: Partial<Stored>) =>
+  page.evaluate((c) => {
+    const current = JSON.parse(localStorage.getItem("parley.session") ?? "{}");
+    localStorage.setItem("parley.session", JSON.stringify({ ...current, ...c }));
+  }, change);
+
+test("sessions in the browser: refreshed transparently, expired ones return to sign-in with a message, sign-out, profile", async (t) => {
+  t.timeout(4 * 60_000);
+  const { baseUrl } = await startWebServer(t);
+  const browser = await launchBrowser(t);
+  const guard = new ConsoleGuard();
+  const { context, page } = await newPerson(browser, guard, "carol");
+  context.setDefaultTimeout(20_000);
+  await withFailureScreenshots({ carol: page }, async () => {
+    await registerInPage(page, baseUrl, "carol");
+    const first = await readSession(page);
+    t.truthy(first?.refreshToken);
+
+    // About to expire: the app refreshes before using it, and rotates the refresh token.
+    await writeSession(page, { accessTokenExpiresAt: Date.now() + 5_000 });
+    await page.reload();
+    await page.getByRole("heading", { name: "Welcome to Parley" }).waitFor();
+    await page.waitForFunction(
+      (old) => JSON.parse(localStorage.getItem("parley.session") ?? "{}").refreshToken !== old,
+      first?.refreshToken,
+    );
+    const second = await readSession(page);
+    t.not(second?.accessToken, first?.accessToken);
+    t.true((second?.accessTokenExpiresAt ?? 0) > Date.now() + 60_000);
+
+    // A token the server refuses although it looks valid: refreshed and the call retried.
+    await guard.allowNetworkErrors(async () => {
+      await writeSession(page, {
+        accessToken: "not.a.token",
+        accessTokenExpiresAt: Date.now() + 600_000,
+      });
+      await page.reload();
+      await page.getByRole("button", { name: "Create a channel" }).click();
+      const dialog = page.getByRole("dialog", { name: "Create a channel" });
+      await dialog.getByLabel("Name").fill("plans");
+      await dialog.getByRole("button", { name: "Create channel" }).click();
+      await page.getByRole("heading", { name: "plans", level: 1 }).waitFor();
+    });
+    const third = await readSession(page);
+    t.not(third?.refreshToken, second?.refreshToken, "refreshed once more");
+    t.not(third?.accessToken, "not.a.token");
+    t.is(await page.getByText("Your session expired").count(), 0);
+
+    // The session is revoked elsewhere (signed out on another device): back to sign-in, saying why.
+    const other = await apiPerson(baseUrl, "mallory");
+    await other.auth.logout(
+      { refreshToken: third?.refreshToken ?? "" },
+      { headers: { authorization: `Bearer ${third?.accessToken}` } },
+    );
+    await guard.allowNetworkErrors(async () => {
+      await page.reload();
+      await page.getByText("Your session expired, please sign in again").waitFor();
+    });
+    t.is(await readSession(page), null, "nothing of the session is kept");
+    t.is(await page.getByRole("heading", { name: "Sign in" }).count(), 1);
+
+    // Signing in again (with a wrong password first: the server's words, not a code).
+    await page.getByLabel("Username or email").fill("carol");
+    await page.getByLabel("Password").fill("not my password");
+    await guard.allowNetworkErrors(async () => {
+      await page.getByRole("button", { name: "Sign in" }).click();
+      await page.getByText("Wrong username/email or password.").waitFor();
+    });
+    await page.getByLabel("Password").fill(PASSWORD);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("link", { name: "plans" }).waitFor();
+
+    // Profile: a display name of spaces is refused next to the field; a real one is shown.
+    await page.getByRole("button", { name: /profile and sign out/ }).click();
+    const profile = page.getByRole("dialog", { name: "Your profile" });
+    await profile.getByLabel("Display name").fill("   ");
+    await guard.allowNetworkErrors(async () => {
+      await profile.getByRole("button", { name: "Save" }).click();
+      await profile.getByText("Enter a name, not only spaces.").waitFor();
+    });
+    await profile.getByLabel("Display name").fill("Carol C.");
+    await profile.getByRole("button", { name: "Save" }).click();
+    await profile.getByText("Saved.").waitFor();
+    await profile.getByRole("button", { name: "Close" }).first().click();
+    await page.getByRole("button", { name: "Carol C.: profile and sign out" }).waitFor();
+
+    // Signing out: the sign-in screen, without the "expired" message, and nothing stored.
+    await page.getByRole("button", { name: /profile and sign out/ }).click();
+    await page.getByRole("button", { name: "Sign out", exact: true }).click();
+    await page.getByRole("heading", { name: "Sign in" }).waitFor();
+    t.is(await page.getByText("Your session expired").count(), 0);
+    t.is(await readSession(page), null);
+  });
+  guard.assertClean(t);
+});
+
+test("history: scrolling up loads older pages until the beginning of the channel", async (t) => {
+  t.timeout(4 * 60_000);
+  const { baseUrl } = await startWebServer(t, { PARLEY_MESSAGING_SEND_LIMIT: "off" });
+  const dave = await apiPerson(baseUrl, "dave");
+  const { channel } = await dave.messaging.createChannel(
+    { kind: ChannelKind.PUBLIC, name: "history", topic: "120 messages" },
+    dave.call(),
+  );
+  const channelId = channel?.channel?.id ?? "";
+  for (let i = 1; i <= 120; i++) {
+    await dave.messaging.sendMessage(
+      { channelId, text: `message ${i}`, idempotencyKey: randomUUID() },
+      dave.call(),
+    );
+  }
+  const browser = await launchBrowser(t);
+  const guard = new ConsoleGuard();
+  const { context, page } = await newPerson(browser, guard, "erin");
+  context.setDefaultTimeout(20_000);
+  await withFailureScreenshots({ erin: page }, async () => {
+    await registerInPage(page, baseUrl, "erin");
+    await page.getByRole("button", { name: "Browse channels" }).click();
+    await page.getByRole("button", { name: "Join history" }).click();
+    const list = page.getByRole("list", { name: "Messages in #history" });
+    await list.getByText("message 120", { exact: true }).waitFor();
+    const loaded = () => list.getByRole("listitem").count();
+    t.true((await loaded()) <= 100, "only the newest pages at first");
+    t.is(await list.getByText("message 1", { exact: true }).count(), 0);
+    const beginning = page.getByText("This is the very beginning of #history.");
+    for (let i = 0; i < 30 && !(await beginning.isVisible()); i++) {
+      await page.locator(".timeline-scroll").first().hover();
+      await page.mouse.wheel(0, -4000);
+      await page.waitForTimeout(150);
+    }
+    await beginning.waitFor();
+    t.is(await loaded(), 120);
+    const texts = await list.getByRole("listitem").locator(".msg-text").allTextContents();
+    t.deepEqual(
+      texts,
+      Array.from({ length: 120 }, (_, i) => `message ${i + 1}`),
+      "every message once, oldest first",
+    );
+    await screenshot(page, "07-history-start");
+  });
+  guard.assertClean(t);
+});
