@@ -14,6 +14,8 @@ import {
   type PubSub,
   RedisPubSub,
   RedisRateLimiter,
+  RedisRevokedTokenStore,
+  RevokedTokens,
   readMeshCredentials,
   runUntilSignal,
   startTracing,
@@ -33,7 +35,6 @@ const tls = certsDir ? await readMeshCredentials(certsDir, "notifications") : un
 // Access tokens are verified locally against auth's public keys (GetJwks, a public RPC), fetched
 // with the configured deadlines, retries and circuit breaker (PARLEY_CALL_TIMEOUT and friends).
 const auth = connectTo({ baseUrl: config.authUrls, tls, logger, ...config.client.resilience });
-const tokens = createTokenVerifier({ jwks: authJwksSource(auth) });
 
 const pubsub: PubSub = config.redisUrl
   ? new RedisPubSub({ url: config.redisUrl, logger, connectionName: "notifications-bus" })
@@ -41,6 +42,11 @@ const pubsub: PubSub = config.redisUrl
 const limits = config.redisUrl
   ? createRedisClient(config.redisUrl, { logger, name: "notifications-limits" })
   : undefined;
+// Tokens logged out anywhere (auth announces them through Redis) are refused here too.
+const revoked = limits
+  ? await RevokedTokens.start({ pubsub, store: new RedisRevokedTokenStore(limits), logger })
+  : undefined;
+const tokens = createTokenVerifier({ jwks: authJwksSource(auth), isDenied: revoked?.isDenied });
 const writeLimit = config.notifications.writeLimit;
 const rateLimiter =
   limits && writeLimit
@@ -58,6 +64,7 @@ logger.info({ url: server.served.url }, "notifications service listening");
 
 runUntilSignal(logger, async () => {
   await server.close();
+  await revoked?.close();
   await pubsub.close();
   limits?.disconnect();
   await tracing.shutdown();

@@ -1,5 +1,5 @@
 import { create } from "@bufbuild/protobuf";
-import { type Timestamp, timestampFromMs, timestampMs } from "@bufbuild/protobuf/wkt";
+import { type Timestamp, timestampFromMs } from "@bufbuild/protobuf/wkt";
 import {
   type Notification,
   NotificationSchema,
@@ -30,7 +30,7 @@ export function fromTimestamp(ts: Timestamp): number {
   const seconds = ts.seconds;
   if (seconds > BigInt(MAX_MS / 1000)) return MAX_MS;
   if (seconds < BigInt(-MAX_MS / 1000)) return -MAX_MS;
-  const ms = Math.floor(timestampMs(ts));
+  const ms = Number(seconds) * 1000 + Math.floor(ts.nanos / 1_000_000);
   return Math.max(-MAX_MS, Math.min(MAX_MS, ms));
 }
 

@@ -36,7 +36,6 @@ const NON_PUBLIC = (() => {
   }
   for (const [network, prefix] of [
     ["::", 127],
-    ["::ffff:0:0", 96],
     ["64:ff9b::", 96],
     ["fc00::", 7],
     ["fe80::", 10],
@@ -52,8 +51,15 @@ export function isNonPublicAddress(address: string): boolean {
   const family = isIP(address);
   if (family === 0) return true;
   if (family === 6) {
-    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-    if (mapped?.[1]) return NON_PUBLIC.check(mapped[1], "ipv4");
+    // IPv4-mapped addresses (::ffff:127.0.0.1, ::ffff:7f00:1) are IPv4 addresses.
+    const dotted = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+    if (dotted?.[1]) return NON_PUBLIC.check(dotted[1], "ipv4");
+    const hex = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/i.exec(address);
+    if (hex?.[1] && hex[2]) {
+      const high = Number.parseInt(hex[1], 16);
+      const low = Number.parseInt(hex[2], 16);
+      return NON_PUBLIC.check(`${high >> 8}.${high & 255}.${low >> 8}.${low & 255}`, "ipv4");
+    }
     return NON_PUBLIC.check(address, "ipv6");
   }
   return NON_PUBLIC.check(address, "ipv4");
