@@ -238,3 +238,26 @@ test("ids in upper case are the same people and channels", async (t) => {
   );
   t.is(both.results[0]?.notificationId, both.results[1]?.notificationId);
 });
+
+test("a Notify to 1,000 people answers for each, in order", async (t) => {
+  const h = await startNotifications(t);
+  const people = Array.from({ length: 1000 }, () => h.person());
+  const [muted] = people;
+  const channelId = randomUUID();
+  if (muted) await h.client.updatePreferences({ muteChannels: [{ channelId }] }, muted.call);
+  const res = await h.client.notify(
+    notifyRequest(
+      people.map((p) => p.id),
+      { channelId },
+    ),
+    h.as("messaging"),
+  );
+  t.deepEqual(
+    res.results.map((r) => r.userId),
+    people.map((p) => p.id),
+  );
+  t.is(res.results[0]?.outcome, NotifyOutcome.SUPPRESSED);
+  t.true(res.results.slice(1).every((r) => r.outcome === NotifyOutcome.CREATED));
+  t.is(new Set(res.results.map((r) => r.notificationId)).size, 1000, "999 ids and one empty");
+  t.is((await h.client.getUnreadCount({}, people[999]?.call)).unreadCount, 1);
+});

@@ -10,6 +10,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
 import {
   Health,
   HealthCheckResponse_ServingStatus as Serving,
@@ -19,9 +20,12 @@ import {
   NotificationService,
   NotifyOutcome,
 } from "@parley/gen/parley/notifications/v1/notification_service_pb.js";
-import { connectTo } from "@parley/mesh";
+import { connectTo, createLogger } from "@parley/mesh";
 import test from "ava";
 import { violatedFields } from "../../../test/support/auth-e2e.js";
+import { waitUntil } from "../../../test/support/redis.js";
+import { loadConfig } from "../src/config.js";
+import { serveNotifications } from "../src/notifications-server.js";
 import { startNotificationsCluster } from "./helpers/cluster.js";
 import { notifyRequest } from "./helpers/harness.js";
 
@@ -232,4 +236,51 @@ test("main.ts runs notifications as its own process with its mesh identity and s
   const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
   child.kill("SIGTERM");
   t.is(await exited, 0);
+});
+
+test("a graceful stop ends open streams with unavailable and turns health NOT_SERVING first", async (t) => {
+  const tokens = {
+    async verify(token: string) {
+      return {
+        id: token,
+        role: "member" as const,
+        tokenId: token,
+        expiresAt: new Date(Date.now() + 600_000),
+      };
+    },
+  };
+  const server = await serveNotifications(
+    loadConfig({ PORT: "0", HOST: "127.0.0.1", PARLEY_NOTIFICATIONS_DATA_DIR: ":memory:" }),
+    { logger: createLogger({ service: "notifications-test", level: "silent" }), tokens },
+  );
+  let closed = false;
+  t.teardown(() => (closed ? undefined : server.close()));
+  const baseUrl = `http://127.0.0.1:${server.served.port}`;
+  const client = createClient(NotificationService, createGrpcTransport({ baseUrl }));
+  const user = randomUUID();
+  const stream = client
+    .subscribe({}, { headers: { authorization: `Bearer ${user}` } })
+    [Symbol.asyncIterator]();
+  t.is((await stream.next()).value?.event?.payload.case, "subscribed");
+  const watched: Serving[] = [];
+  const health = createClient(Health, createGrpcTransport({ baseUrl }));
+  const watching = (async () => {
+    try {
+      for await (const res of health.watch({ service: NotificationService.typeName })) {
+        watched.push(res.status);
+      }
+    } catch {
+      // The server went away.
+    }
+  })();
+  await waitUntil(() => watched.length > 0, "health watch answered");
+  const stopping = server.close();
+  closed = true;
+  const err = await t.throwsAsync(async () => {
+    for (;;) if ((await stream.next()).done) return;
+  });
+  t.is(ConnectError.from(err).code, Code.Unavailable);
+  await stopping;
+  await watching;
+  t.deepEqual(watched, [Serving.SERVING, Serving.NOT_SERVING]);
 });

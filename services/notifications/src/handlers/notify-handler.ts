@@ -82,7 +82,7 @@ export function notifyHandler(deps: NotificationServiceDeps): NotifyMethod {
         pushQueued += result.pushQueued;
       }
       if (pushQueued > 0) deps.onPushQueued();
-      logger.info(
+      logger.debug(
         {
           caller,
           kind,
