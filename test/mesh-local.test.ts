@@ -193,6 +193,42 @@ test("the edge may call public and user RPCs, never internal ones", async (t) =>
   t.deepEqual(channels.channels, []);
 });
 
+test("logout is honoured by every service, not only auth: each refuses the token without asking auth", async (t) => {
+  const { username } = await local.register("leaver");
+  const password = "correct horse battery staple";
+  const { session } = await local.auth.login({ login: username, password });
+  const call = { headers: { authorization: `Bearer ${session?.accessToken}` } };
+  const inbox = createClient(
+    NotificationService,
+    local.transport(mesh.urls("notifications"), local.edge),
+  );
+  const everywhere = () =>
+    Promise.all([
+      outcome(local.auth.getMe({}, call)),
+      outcome(local.messaging("messaging-1").listChannels({}, call)),
+      outcome(local.messaging("messaging-2").listChannels({}, call)),
+      outcome(inbox.listNotifications({}, call)),
+    ]);
+  t.deepEqual(await everywhere(), ["ok", "ok", "ok", "ok"]);
+
+  await local.auth.logout({ refreshToken: session?.refreshToken ?? "" }, call);
+  let seen: (Code | "ok")[] = [];
+  await waitUntil(
+    async () => {
+      seen = await everywhere();
+      return seen.every((code) => code === Code.Unauthenticated);
+    },
+    "every service refuses the logged-out token",
+    15_000,
+  );
+  t.deepEqual(seen, Array(4).fill(Code.Unauthenticated));
+
+  // Signing in again gives a token every service accepts.
+  const again = await local.auth.login({ login: username, password });
+  const fresh = { headers: { authorization: `Bearer ${again.session?.accessToken}` } };
+  t.is(await outcome(local.messaging("messaging-2").listChannels({}, fresh)), "ok");
+});
+
 /** The reason the instance logged for refusing a TLS handshake after `before` lines. */
 async function refusedHandshake(name: string, before: number): Promise<string | undefined> {
   for (let i = 0; i < 200; i++) {

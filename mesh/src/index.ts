@@ -5,6 +5,7 @@
  */
 export * from "./auth/auth-jwks.js";
 export * from "./auth/claims.js";
+export * from "./auth/revoked-tokens.js";
 export * from "./auth/token-verifier.js";
 export * from "./bus/consumer-span.js";
 export * from "./bus/memory-pubsub.js";

@@ -9,7 +9,14 @@ import { SmtpMailer } from "./adapters/smtp-mailer.js";
 import { openSqliteAuthStore } from "./adapters/sqlite-auth-store.js";
 import { systemClock } from "./adapters/system-clock.js";
 import type { AuthConfig, AuthRateLimits, RateRule } from "./config.js";
-import type { Clock, Logger, Mailer, PasswordHasher, RateLimiter } from "./ports.js";
+import type {
+  Clock,
+  DeniedTokenStore,
+  Logger,
+  Mailer,
+  PasswordHasher,
+  RateLimiter,
+} from "./ports.js";
 import { RefreshTokens } from "./refresh-tokens.js";
 import { type AuthRateLimiters, createAuthService } from "./service.js";
 import { type PublicSigningJwk, SigningKeyRing } from "./signing-keys.js";
@@ -32,6 +39,11 @@ export interface CreateAuthOptions {
   readonly rateLimiter?: ((name: keyof AuthRateLimits, rule: RateRule) => RateLimiter) | undefined;
   /** How often expired rows are pruned and key rotation is checked. Default: hourly. */
   readonly housekeepingIntervalMs?: number | undefined;
+  /**
+   * Told of every access token logged out (its `jti`, and until when it is denied) once auth's
+   * own denylist has it, so the mesh can deny it in every service (auth's main.ts announces it).
+   */
+  readonly onAccessTokenDenied?: ((tokenId: string, until: number) => void) | undefined;
 }
 
 /** A running auth module: what the single-process server and auth's own main wire up. */
@@ -90,7 +102,7 @@ export async function createAuth(
     });
     const accessTokens = new AccessTokens({
       keys: signingKeys,
-      denied: store.deniedTokens,
+      denied: announcingDenials(store.deniedTokens, options.onAccessTokenDenied),
       clock,
       ttlMs: config.accessTokenTtlMs,
       logger,
@@ -179,5 +191,21 @@ function buildLimiters(
     registerPerAddress: make("registerPerAddress"),
     resetPerAddress: make("resetPerAddress"),
     resetPerEmail: make("resetPerEmail"),
+  };
+}
+
+/** The denylist store, telling `listener` of each denial once it is stored. */
+function announcingDenials(
+  store: DeniedTokenStore,
+  listener: ((tokenId: string, until: number) => void) | undefined,
+): DeniedTokenStore {
+  if (!listener) return store;
+  return {
+    async deny(tokenId, until) {
+      await store.deny(tokenId, until);
+      listener(tokenId, until);
+    },
+    isDenied: (tokenId, now) => store.isDenied(tokenId, now),
+    pruneExpired: (now) => store.pruneExpired(now),
   };
 }

@@ -1,11 +1,13 @@
 import { join, resolve } from "node:path";
 import {
+  type ClientConfig,
   ConfigError,
   DAY,
   formatDuration,
   HOUR,
   type MeshConfig,
   MINUTE,
+  parseClientConfig,
   parseDuration,
   parseMeshConfig,
   parseRate,
@@ -209,11 +211,25 @@ function isSmtpUrl(raw: string): boolean {
 export interface AuthProcessConfig {
   readonly auth: AuthConfig;
   readonly mesh: MeshConfig;
+  /** The mesh client settings and discovery file (`parseClientConfig`). */
+  readonly client: ClientConfig;
+  /**
+   * Redis, where logged-out access tokens are recorded and announced so every service refuses
+   * them (`PARLEY_REDIS_URL`, default: the discovery file's `redis`); unset: auth alone knows.
+   */
+  readonly redisUrl: string | undefined;
 }
 
 /** Reads the auth process's configuration (default port 8081). */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AuthProcessConfig {
-  return { auth: loadAuthConfig(env), mesh: parseMeshConfig(env, { port: 8081 }) };
+  const auth = loadAuthConfig(env);
+  const mesh = parseMeshConfig(env, { port: 8081 });
+  const client = parseClientConfig(env);
+  const redisUrl = env.PARLEY_REDIS_URL?.trim() || client.discovery?.redisUrl;
+  if (redisUrl !== undefined && !/^rediss?:\/\/[^/]/.test(redisUrl)) {
+    throw new AuthConfigError(["PARLEY_REDIS_URL: expected a redis:// or rediss:// URL"]);
+  }
+  return { auth, mesh, client, redisUrl };
 }
 
 /** The shared environment value syntax (re-exported: tests and tools parse with it too). */

@@ -11,6 +11,8 @@ import {
   type PubSub,
   RedisPubSub,
   RedisRateLimiter,
+  RedisRevokedTokenStore,
+  RevokedTokens,
   readMeshCredentials,
   runUntilSignal,
   startTracing,
@@ -31,12 +33,19 @@ const tls = certsDir ? await readMeshCredentials(certsDir, "messaging") : undefi
 // Deadlines, retries and the circuit breaker as configured (PARLEY_CALL_TIMEOUT and friends).
 const peers = { tls, logger, ...config.client.resilience };
 const authTransport = connectTo({ baseUrl: config.authUrls, ...peers });
-const tokens = createTokenVerifier({ jwks: authJwksSource(authTransport) });
 
 const redis = config.redisUrl ? createRedisPresenceStore(config.redisUrl) : undefined;
 const pubsub: PubSub = config.redisUrl
   ? new RedisPubSub({ url: config.redisUrl, logger, connectionName: "messaging-bus" })
   : new MemoryPubSub();
+// Tokens logged out anywhere (auth announces them through Redis) are refused here too.
+const revoked = redis
+  ? await RevokedTokens.start({ pubsub, store: new RedisRevokedTokenStore(redis.redis), logger })
+  : undefined;
+const tokens = createTokenVerifier({
+  jwks: authJwksSource(authTransport),
+  isDenied: revoked?.isDenied,
+});
 const sendLimit = config.messaging.sendLimit;
 const rateLimiter =
   redis && sendLimit
@@ -67,6 +76,7 @@ const server = await serveMessaging(config, {
 
 runUntilSignal(logger, async () => {
   await server.close();
+  await revoked?.close();
   await pubsub.close();
   await redis?.redis.quit().catch(() => {});
   await tracing.shutdown();
