@@ -158,6 +158,19 @@ test("two people chat in real browsers: register, channel, live messages both wa
     await thread.getByText("Thanks, glad to be here").waitFor();
     await screenshot(a, "04-thread");
     await thread.getByRole("button", { name: "Close thread" }).click();
+    // Members, with presence in words as well as a dot.
+    await a.getByRole("button", { name: /2 members/ }).click();
+    const members = a.getByRole("dialog", { name: "Members of #general" });
+    await members
+      .getByRole("listitem")
+      .filter({ hasText: "Bob" })
+      .getByText("@bob · online")
+      .waitFor();
+    t.regex(
+      (await members.getByRole("listitem").filter({ hasText: "(you)" }).textContent()) ?? "",
+      /Alice.*owner/,
+    );
+    await members.getByRole("button", { name: "Close" }).last().click();
     await thread.waitFor({ state: "detached" });
     await screenshot(a, "03-channel");
 
@@ -241,6 +254,17 @@ test("two people chat in real browsers: register, channel, live messages both wa
     await a.getByRole("navigation", { name: "Channels and direct messages" }).waitFor();
     t.true(await a.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth));
     await screenshot(a, "06-phone-channels");
+
+    // Bob leaves #general: it goes from his list, and Alice sees one member.
+    await b.getByRole("link", { name: "general" }).click();
+    await b.getByRole("button", { name: /2 members/ }).click();
+    await b
+      .getByRole("dialog", { name: "Members of #general" })
+      .getByRole("button", { name: "Leave channel" })
+      .click();
+    await b.getByRole("link", { name: "general" }).waitFor({ state: "detached" });
+    await a.getByRole("link", { name: "general" }).click();
+    await a.getByRole("button", { name: /1 member/ }).waitFor();
   });
   guard.assertClean(t);
 });

@@ -108,6 +108,25 @@ test("sessions in the browser: refreshed transparently, expired ones return to s
     await profile.getByRole("button", { name: "Close" }).first().click();
     await page.getByRole("button", { name: "Carol C.: profile and sign out" }).waitFor();
 
+    // Adding someone to a channel; the last owner may not leave it, and is told so.
+    await page.getByRole("link", { name: "plans" }).click();
+    await page.getByRole("button", { name: /1 member/ }).click();
+    const members = page.getByRole("dialog", { name: "Members of #plans" });
+    await members.getByLabel("Add someone by username").fill("nobody-here");
+    await members.getByRole("button", { name: "Add", exact: true }).click();
+    await members.getByText("There is no one called @nobody-here.").waitFor();
+    await members.getByLabel("Add someone by username").fill("mallory");
+    await members.getByRole("button", { name: "Add", exact: true }).click();
+    await members.getByText("Added mallory.").waitFor();
+    await members.getByRole("listitem").filter({ hasText: "@mallory" }).waitFor();
+    await page.getByRole("button", { name: /2 members/ }).waitFor();
+    await guard.allowNetworkErrors(async () => {
+      await members.getByRole("button", { name: "Leave channel" }).click();
+      await members.getByText(/would be left without an owner/).waitFor();
+    });
+    await members.getByRole("button", { name: "Close" }).last().click();
+    t.is(await page.getByRole("link", { name: "plans" }).count(), 1);
+
     // Signing out: the sign-in screen, without the "expired" message, and nothing stored.
     await page.getByRole("button", { name: /profile and sign out/ }).click();
     await page.getByRole("button", { name: "Sign out", exact: true }).click();

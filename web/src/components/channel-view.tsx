@@ -1,10 +1,12 @@
 import { ChannelKind, type JoinedChannel } from "@parley/gen/parley/messaging/v1/channel_pb.js";
+import { useState } from "react";
 import { displayName, useSelfId } from "../app/hooks.js";
 import { navigate } from "../app/router.js";
 import { useUsers } from "../app/use-users.js";
 import { ChannelName, otherParticipants } from "./channel-name.js";
 import { Composer } from "./composer.js";
 import { BackIcon, HashIcon, LockIcon, UsersIcon } from "./icons.js";
+import { MembersDialog } from "./members-dialog.js";
 import { Timeline } from "./timeline.js";
 import { TypingIndicator } from "./typing-indicator.js";
 
@@ -18,6 +20,7 @@ export function ChannelView({
 }) {
   const channel = joined.channel;
   const selfId = useSelfId();
+  const [showMembers, setShowMembers] = useState(false);
   const direct = channel?.kind === ChannelKind.DIRECT;
   const others = channel && direct ? otherParticipants(channel, selfId) : [];
   const people = useUsers(others);
@@ -50,15 +53,16 @@ export function ChannelView({
           </h1>
           {channel.topic && <p className="channel-topic">{channel.topic}</p>}
         </div>
-        {!direct && (
-          <span className="member-count" title="Members">
-            <UsersIcon />
-            <span>
-              {channel.memberCount}
-              <span className="visually-hidden"> members</span>
-            </span>
-          </span>
-        )}
+        <button
+          type="button"
+          className="member-count"
+          title="Members"
+          aria-label={`${channel.memberCount} ${channel.memberCount === 1 ? "member" : "members"}: show and add people`}
+          onClick={() => setShowMembers(true)}
+        >
+          <UsersIcon />
+          <span aria-hidden="true">{channel.memberCount}</span>
+        </button>
       </header>
       <Timeline joined={joined} title={title} />
       <TypingIndicator channelId={channel.id} />
@@ -73,6 +77,7 @@ export function ChannelView({
           autoFocus={!threadId}
         />
       )}
+      {showMembers && <MembersDialog joined={joined} onClose={() => setShowMembers(false)} />}
     </section>
   );
 }
