@@ -119,12 +119,17 @@ const print = ({ instance, line }: MeshLogLine) => {
 
 let mesh: LocalMesh | undefined;
 let stopping = false;
+let stoppingSince = 0;
 const stopAll = async (signal: string) => {
   if (stopping) {
+    // `npm run` forwards the terminal's Ctrl-C to us although we got it already: the same
+    // press arrives twice within milliseconds. Only a later one means "kill everything now".
+    if (Date.now() - stoppingSince < 1_000) return;
     console.error(paint(31, `\nmesh: ${signal} again: killing everything`));
     process.exit(1);
   }
   stopping = true;
+  stoppingSince = Date.now();
   console.log(paint(1, `\nmesh: ${signal}: stopping every process...`));
   await mesh?.stop();
   console.log(paint(1, "mesh: stopped"));
