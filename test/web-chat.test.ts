@@ -217,6 +217,7 @@ test("two people chat in real browsers: register, channel, live messages both wa
     await b.getByRole("link", { name: "general" }).click();
     await send(b, "back in general");
     await a.getByRole("link", { name: /general.*1 unread/ }).waitFor();
+    await screenshot(a, "05-direct-message-and-unread");
 
     // Keyboard only: from a fresh page, Tab to the channel, Enter opens it with the focus in
     // the message box, Enter sends.
@@ -249,11 +250,11 @@ test("two people chat in real browsers: register, channel, live messages both wa
       await a.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth),
       "no horizontal scrolling at 360 px",
     );
-    await screenshot(a, "05-phone-channel");
+    await screenshot(a, "06-phone-channel");
     await a.getByRole("button", { name: "Back to channels" }).click();
     await a.getByRole("navigation", { name: "Channels and direct messages" }).waitFor();
     t.true(await a.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth));
-    await screenshot(a, "06-phone-channels");
+    await screenshot(a, "07-phone-channels");
 
     // Bob leaves #general: it goes from his list, and Alice sees one member.
     await b.getByRole("link", { name: "general" }).click();

@@ -179,7 +179,7 @@ test("history: scrolling up loads older pages until the beginning of the channel
       Array.from({ length: 120 }, (_, i) => `message ${i + 1}`),
       "every message once, oldest first",
     );
-    await screenshot(page, "07-history-start");
+    await screenshot(page, "08-history-start");
   });
   guard.assertClean(t);
 });

@@ -11,7 +11,7 @@ import type {
   ListChannelsResponse,
   MessagingService,
 } from "@parley/gen/parley/messaging/v1/messaging_service_pb.js";
-import type { QueryClient } from "@tanstack/react-query";
+import type { Query, QueryClient } from "@tanstack/react-query";
 import { applySubscribed, applyToChannels } from "../lib/channel-list.js";
 import { LiveConnection, type LiveStatus } from "../lib/live-connection.js";
 import { SendQueue } from "../lib/send-queue.js";
@@ -159,10 +159,14 @@ export class LiveSync {
       }
       case "membershipChanged": {
         const { userId } = payload.value;
-        void queryClient.invalidateQueries({
-          predicate: (q) => isQueryOf(q, "ListMembers", channelId),
-        });
-        if (userId === self && !this.#isMember(channelId)) this.#forget(channelId);
+        if (userId === self && !this.#isMember(channelId)) {
+          // No longer ours: drop what was loaded rather than reload what we may not read.
+          this.#forget(channelId);
+        } else {
+          void queryClient.invalidateQueries({
+            predicate: (q) => isQueryOf(q, "ListMembers", channelId),
+          });
+        }
         break;
       }
       case "channelDeleted":
@@ -212,9 +216,10 @@ export class LiveSync {
   }
 
   #forget(channelId: string): void {
-    this.#deps.queryClient.removeQueries({
-      predicate: (q) => isQueryOf(q, "ListMessages", channelId),
-    });
+    const predicate = (q: Query) =>
+      ["ListMessages", "ListMembers", "GetChannel"].some((m) => isQueryOf(q, m, channelId));
+    void this.#deps.queryClient.cancelQueries({ predicate });
+    this.#deps.queryClient.removeQueries({ predicate });
   }
 
   #isMember(channelId: string): boolean {

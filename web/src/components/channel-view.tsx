@@ -64,7 +64,11 @@ export function ChannelView({
           <span aria-hidden="true">{channel.memberCount}</span>
         </button>
       </header>
-      <Timeline joined={joined} title={title} />
+      <Timeline
+        joined={joined}
+        title={title}
+        beginning={direct ? `This is the beginning of your conversation with ${title}.` : undefined}
+      />
       <TypingIndicator channelId={channel.id} />
       {archived ? (
         <p className="archived-note">This channel is archived: you can read it, but not post.</p>

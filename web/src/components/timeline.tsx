@@ -25,10 +25,13 @@ export function Timeline({
   joined,
   threadRootId = "",
   title,
+  beginning,
 }: {
   joined: JoinedChannel;
   threadRootId?: string;
   title: string;
+  /** Shown above the first message once the whole history is loaded. */
+  beginning?: string;
 }) {
   const channelId = joined.channel?.id ?? "";
   const selfId = useSelfId();
@@ -125,7 +128,7 @@ export function Timeline({
         ) : query.isSuccess && !threadRootId ? (
           <div className="timeline-start">
             <h2>{title}</h2>
-            <p>This is the very beginning of {title}.</p>
+            <p>{beginning ?? `This is the very beginning of ${title}.`}</p>
           </div>
         ) : null}
         {query.isPending && <div className="timeline-note">Loading messages…</div>}
