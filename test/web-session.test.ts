@@ -1,4 +1,6 @@
 import { randomUUID } from "node:crypto";
+import { readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { ChannelKind } from "@parley/gen/parley/messaging/v1/channel_pb.js";
 import test from "ava";
 import type { Page } from "playwright-core";
@@ -180,6 +182,61 @@ test("history: scrolling up loads older pages until the beginning of the channel
       "every message once, oldest first",
     );
     await screenshot(page, "08-history-start");
+  });
+  guard.assertClean(t);
+});
+
+test("a forgotten password: the reset link from the mail opens the app, a new password signs in", async (t) => {
+  t.timeout(4 * 60_000);
+  const { baseUrl, dataDir } = await startWebServer(t);
+  const browser = await launchBrowser(t);
+  const guard = new ConsoleGuard();
+  const { context, page } = await newPerson(browser, guard, "frank");
+  context.setDefaultTimeout(20_000);
+  await withFailureScreenshots({ frank: page }, async () => {
+    await registerInPage(page, baseUrl, "frank");
+    await page.getByRole("button", { name: /profile and sign out/ }).click();
+    await page.getByRole("button", { name: "Sign out", exact: true }).click();
+
+    await page.getByRole("button", { name: "Forgot your password?" }).click();
+    await page.getByRole("heading", { name: "Reset your password" }).waitFor();
+    await page.getByLabel("Email").fill("frank@example.com");
+    await page.getByRole("button", { name: "Send reset link" }).click();
+    await page
+      .getByText("If frank@example.com belongs to an account, a reset link is on its way.")
+      .waitFor();
+
+    // Without SMTP, auth writes the mail to its outbox (docs/auth.md).
+    const outbox = join(dataDir, "auth", "outbox");
+    const files = await readdir(outbox);
+    t.is(files.length, 1);
+    const mail = await readFile(join(outbox, files[0] ?? ""), "utf8");
+    const link = new URL(mail.match(/https?:\/\/\S+/)?.[0] ?? "");
+    t.is(link.pathname, "/reset-password");
+    await page.goto(`${baseUrl}${link.pathname}${link.search}`);
+    await page.getByRole("heading", { name: "Choose a new password" }).waitFor();
+    await page.getByLabel("New password", { exact: true }).fill("short");
+    await guard.allowNetworkErrors(async () => {
+      await page.getByRole("button", { name: "Set new password" }).click();
+      await page.getByText("Must be at least 8 characters.").waitFor();
+    });
+    await page.getByLabel("New password", { exact: true }).fill("a brand new passphrase");
+    await page.getByRole("button", { name: "Set new password" }).click();
+    await page.getByText("Your password was changed. Sign in with the new one.").waitFor();
+    t.is(new URL(page.url()).pathname, "/");
+
+    await page.getByLabel("Username or email").fill("frank@example.com");
+    await page.getByLabel("Password").fill("a brand new passphrase");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("navigation", { name: "Channels and direct messages" }).waitFor();
+
+    // The link is single use.
+    await page.goto(`${baseUrl}${link.pathname}${link.search}`);
+    await page.getByLabel("New password", { exact: true }).fill("yet another passphrase");
+    await guard.allowNetworkErrors(async () => {
+      await page.getByRole("button", { name: "Set new password" }).click();
+      await page.getByText("This reset link is invalid or has expired.").waitFor();
+    });
   });
   guard.assertClean(t);
 });

@@ -24,7 +24,7 @@ export const PASSWORD = "correct horse battery staple";
 export async function startWebServer(
   t: ExecutionContext,
   env: Record<string, string> = {},
-): Promise<{ parley: Standalone; baseUrl: string }> {
+): Promise<{ parley: Standalone; baseUrl: string; dataDir: string }> {
   await ensureWebBuilt();
   const dataDir = await mkdtemp(join(tmpdir(), "parley-web-"));
   const parley = await startStandalone(
@@ -41,7 +41,7 @@ export async function startWebServer(
     await parley.close();
     await rm(dataDir, { recursive: true, force: true });
   });
-  return { parley, baseUrl: `http://127.0.0.1:${parley.served.port}` };
+  return { parley, baseUrl: `http://127.0.0.1:${parley.served.port}`, dataDir };
 }
 
 /** A person driven through the API (to seed data or act "elsewhere"), not through a page. */

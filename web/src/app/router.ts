@@ -38,6 +38,18 @@ function subscribe(fn: () => void): () => void {
   };
 }
 
+/** The current path, for pages outside the chat (such as the password reset link). */
+export function usePathname(): string {
+  return useSyncExternalStore(subscribe, () => window.location.pathname);
+}
+
+/** Goes to a path outside the chat's routes. */
+export function navigatePath(path: string, replace = false): void {
+  if (replace) window.history.replaceState(null, "", path);
+  else window.history.pushState(null, "", path);
+  window.dispatchEvent(new Event(NAVIGATE));
+}
+
 let cached: { path: string; route: Route } | undefined;
 
 /** The current route (the server answers every path with the app, so reloads keep it). */

@@ -5,8 +5,9 @@ import { AppContext, LiveContext, useApp } from "../app/context.js";
 import type { ParleyApp } from "../app/create-app.js";
 import { useSessionState } from "../app/hooks.js";
 import { LiveSync } from "../app/live-sync.js";
+import { usePathname } from "../app/router.js";
 import type { SessionUser } from "../lib/stored-session.js";
-import { AuthScreen } from "./auth-screen.js";
+import { AuthScreen, ResetPasswordScreen } from "./auth-screen.js";
 import { ChatScreen } from "./chat-screen.js";
 
 /** Providers: TanStack Query's cache, the Connect transport, the app. */
@@ -25,11 +26,13 @@ export function App({ app }: { app: ParleyApp }) {
 function Root() {
   const app = useApp();
   const state = useSessionState();
+  const pathname = usePathname();
   const signedOut = state.status === "signed-out";
   useEffect(() => {
     // Nothing of the previous person stays in memory.
     if (signedOut) app.queryClient.clear();
   }, [signedOut, app]);
+  if (pathname === "/reset-password") return <ResetPasswordScreen />;
   if (state.status === "signed-out") return <AuthScreen reason={state.reason} />;
   return <SignedIn key={state.session.user.id} user={state.session.user} />;
 }

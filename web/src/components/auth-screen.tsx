@@ -3,6 +3,7 @@ import { useMutation } from "@connectrpc/connect-query";
 import { AuthService } from "@parley/gen/parley/auth/v1/auth_service_pb.js";
 import { type FormEvent, useEffect, useRef, useState } from "react";
 import { useApp } from "../app/context.js";
+import { navigatePath } from "../app/router.js";
 import { describeError, type ErrorDescription } from "../lib/errors.js";
 import type { SignedOutReason } from "../lib/session-manager.js";
 import { toStoredSession } from "../lib/stored-session.js";
@@ -15,10 +16,18 @@ const REGISTER_HINTS = {
 };
 
 /** Sign in or create an account; says so when the previous session expired. */
+type Mode = "sign-in" | "register" | "forgot";
+
+const HEADINGS: Record<Mode, string> = {
+  "sign-in": "Sign in",
+  register: "Create your account",
+  forgot: "Reset your password",
+};
+
 export function AuthScreen({ reason }: { reason: SignedOutReason }) {
-  const [mode, setMode] = useState<"sign-in" | "register">("sign-in");
+  const [mode, setMode] = useState<Mode>("sign-in");
   const heading = useRef<HTMLHeadingElement>(null);
-  const switchTo = (next: "sign-in" | "register") => {
+  const switchTo = (next: Mode) => {
     setMode(next);
     requestAnimationFrame(() => heading.current?.focus());
   };
@@ -30,14 +39,21 @@ export function AuthScreen({ reason }: { reason: SignedOutReason }) {
           <span className="brand-name">Parley</span>
         </div>
         <h1 id="auth-heading" ref={heading} tabIndex={-1}>
-          {mode === "sign-in" ? "Sign in" : "Create your account"}
+          {HEADINGS[mode]}
         </h1>
         {reason === "expired" && (
           <p className="notice" role="alert">
             Your session expired, please sign in again
           </p>
         )}
-        {mode === "sign-in" ? <SignInForm /> : <RegisterForm />}
+        {reason === "password-changed" && mode === "sign-in" && (
+          <output className="notice success">
+            Your password was changed. Sign in with the new one.
+          </output>
+        )}
+        {mode === "sign-in" && <SignInForm onForgot={() => switchTo("forgot")} />}
+        {mode === "register" && <RegisterForm />}
+        {mode === "forgot" && <ForgotForm />}
         <p className="auth-switch">
           {mode === "sign-in" ? (
             <>
@@ -46,6 +62,10 @@ export function AuthScreen({ reason }: { reason: SignedOutReason }) {
                 Create an account
               </button>
             </>
+          ) : mode === "forgot" ? (
+            <button type="button" className="link" onClick={() => switchTo("sign-in")}>
+              Back to sign in
+            </button>
           ) : (
             <>
               Already have an account?{" "}
@@ -69,7 +89,7 @@ function useFormErrors() {
   return { form, errors, setErrors };
 }
 
-function SignInForm() {
+function SignInForm({ onForgot }: { onForgot: () => void }) {
   const { session } = useApp();
   const { form, errors, setErrors } = useFormErrors();
   const login = useMutation(AuthService.method.login, {
@@ -104,6 +124,11 @@ function SignInForm() {
       <button type="submit" className="primary wide" disabled={login.isPending}>
         {login.isPending ? "Signing in…" : "Sign in"}
       </button>
+      <p className="auth-forgot">
+        <button type="button" className="link" onClick={onForgot}>
+          Forgot your password?
+        </button>
+      </p>
     </form>
   );
 }
@@ -188,6 +213,101 @@ export function FormError({ id, errors }: { id: string; errors: ErrorDescription
   return (
     <div id={id} role="alert" className={errors ? "form-error" : "form-error empty"}>
       {errors?.message}
+    </div>
+  );
+}
+
+/** Asks for a reset link; says the same whether or not the address has an account. */
+function ForgotForm() {
+  const { form, errors, setErrors } = useFormErrors();
+  const [sentTo, setSentTo] = useState("");
+  const request = useMutation(AuthService.method.requestPasswordReset, {
+    onError: (err) => setErrors(describeError(err)),
+  });
+  const submit = (e: FormEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    const email = String(new FormData(e.currentTarget).get("email")).trim();
+    setErrors(undefined);
+    setSentTo("");
+    request.mutate({ email }, { onSuccess: () => setSentTo(email) });
+  };
+  return (
+    <form ref={form} onSubmit={submit} noValidate aria-describedby="forgot-error">
+      <p className="auth-lead">
+        Enter your account’s email address and we’ll send you a link to choose a new password.
+      </p>
+      <Field
+        label="Email"
+        name="email"
+        type="email"
+        autoComplete="email"
+        autoFocus
+        error={errors?.fields.email}
+      />
+      <FormError id="forgot-error" errors={errors} />
+      <output className="notice success" hidden={!sentTo}>
+        {sentTo && `If ${sentTo} belongs to an account, a reset link is on its way.`}
+      </output>
+      <button type="submit" className="primary wide" disabled={request.isPending}>
+        {request.isPending ? "Sending…" : "Send reset link"}
+      </button>
+    </form>
+  );
+}
+
+/** The page the reset mail links to (`/reset-password?token=…`): choose a new password. */
+export function ResetPasswordScreen() {
+  const { session } = useApp();
+  const { form, errors, setErrors } = useFormErrors();
+  const token = new URLSearchParams(window.location.search).get("token") ?? "";
+  const reset = useMutation(AuthService.method.resetPassword, {
+    onSuccess: () => {
+      // Every session of the account ended, this one too.
+      session.signOut("password-changed");
+      navigatePath("/", true);
+    },
+    onError: (err) => {
+      const described = describeError(err);
+      setErrors({
+        ...described,
+        fields: described.fields.new_password ? { password: described.fields.new_password } : {},
+      });
+    },
+  });
+  const submit = (e: FormEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    setErrors(undefined);
+    reset.mutate({ token, newPassword: String(new FormData(e.currentTarget).get("password")) });
+  };
+  return (
+    <div className="auth-page">
+      <main className="auth-card" aria-labelledby="reset-heading">
+        <div className="brand">
+          <Logo />
+          <span className="brand-name">Parley</span>
+        </div>
+        <h1 id="reset-heading">Choose a new password</h1>
+        <form ref={form} onSubmit={submit} noValidate aria-describedby="reset-error">
+          <Field
+            label="New password"
+            name="password"
+            type="password"
+            autoComplete="new-password"
+            autoFocus
+            hint="At least 8 characters. You will be signed out everywhere."
+            error={errors?.fields.password}
+          />
+          <FormError id="reset-error" errors={errors} />
+          <button type="submit" className="primary wide" disabled={reset.isPending || !token}>
+            {reset.isPending ? "Saving…" : "Set new password"}
+          </button>
+        </form>
+        <p className="auth-switch">
+          <button type="button" className="link" onClick={() => navigatePath("/", true)}>
+            Back to sign in
+          </button>
+        </p>
+      </main>
     </div>
   );
 }

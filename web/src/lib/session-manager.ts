@@ -15,8 +15,9 @@ export type SessionState =
 /**
  * `none`: never signed in here. `signed-out`: the person signed out (here or in another tab).
  * `expired`: the refresh token stopped working; the sign-in screen says so.
+ * `password-changed`: a password reset ended every session; the sign-in screen says so.
  */
-export type SignedOutReason = "none" | "signed-out" | "expired";
+export type SignedOutReason = "none" | "signed-out" | "expired" | "password-changed";
 
 /** What callers that need a token get once the session ended. */
 export const SESSION_ENDED_MESSAGE = "Your session expired, please sign in again";
