@@ -111,8 +111,9 @@ test("a stream that stops sending heartbeats is treated as dead and replaced", a
 test("heartbeats keep a quiet stream alive", async (t) => {
   const c = connect();
   await until(() => c.server.opens.length === 1);
-  c.server.last.push(subscribed([fresh(CH, "e1", 0n)], { heartbeatMs: 400 }));
-  for (let i = 0; i < 15; i++) {
+  c.server.last.push(subscribed([fresh(CH, "e1", 0n)], { heartbeatMs: 200 }));
+  // 1.2 s in all: without the heartbeats the 500 ms watchdog would have fired.
+  for (let i = 0; i < 60; i++) {
     await new Promise((resolve) => setTimeout(resolve, 20));
     c.server.last.push(heartbeat());
   }
@@ -171,9 +172,10 @@ test("unauthenticated: renews the session and reconnects; stops when the session
 });
 
 test("the stream is renewed shortly before its token expires, without a reconnecting state", async (t) => {
-  const c = connect({ renewBeforeExpiryMs: 10_000 });
+  const now = 1_000_000; // a fixed clock: the renewal is due 30 ms after `subscribed`
+  const c = connect({ renewBeforeExpiryMs: 10_000, now: () => now });
   await until(() => c.server.opens.length === 1);
-  c.server.last.push(subscribed([fresh(CH, "e1", 3n)], { expiresAt: Date.now() + 10_050 }));
+  c.server.last.push(subscribed([fresh(CH, "e1", 3n)], { expiresAt: now + 10_030 }));
   await until(() => c.server.opens.length === 2, "the renewed stream");
   t.true(c.server.opens[0]?.stream.aborted);
   t.deepEqual(c.server.opens[1]?.positions, [{ channelId: CH, epoch: "e1", offset: 3n }]);
