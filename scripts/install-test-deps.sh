@@ -3,10 +3,11 @@
 #   protobuf-compiler, protobuf-compiler-grpc  buf's Python plugins (npm run generate / check)
 #   python3-grpcio, python3-protobuf           the Python client test (gen/python stubs)
 #   redis-server                               started by tests on a free port (never as a service)
-#   chromium, fonts-dejavu-core                the browser tests (playwright-core drives /usr/bin/chromium)
+#   chromium, fonts-dejavu-core,               the browser tests (playwright-core drives /usr/bin/chromium;
+#   fonts-noto-color-emoji                     emoji render in the screenshots)
 # `npm start` needs none of them.
 set -euo pipefail
-packages=(redis-server protobuf-compiler protobuf-compiler-grpc python3-grpcio python3-protobuf chromium fonts-dejavu-core)
+packages=(redis-server protobuf-compiler protobuf-compiler-grpc python3-grpcio python3-protobuf chromium fonts-dejavu-core fonts-noto-color-emoji)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

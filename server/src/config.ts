@@ -10,7 +10,7 @@ export interface StandaloneConfig {
   readonly auth: AuthConfig;
   readonly messaging: MessagingConfig;
   readonly notifications: NotificationsConfig;
-  /** The web app's files (`web/dist` once built, else the placeholder in `web/public`). */
+  /** The built web app (`web/dist`, built by `npm start`'s prestart step or `npm run build:web`). */
   readonly webDir: string;
 }
 
