@@ -18,6 +18,15 @@ import type { Logger } from "../telemetry/logger.js";
 import { peerOf } from "./peer-identity.js";
 import { createPlaintextServer } from "./plaintext-server.js";
 import { correctProtocolErrors, decodedMarker } from "./protocol-errors.js";
+import { enableStreamSinks } from "./stream-sink.js";
+
+export {
+  frameMessage,
+  kStreamSink,
+  type StreamCodec,
+  type StreamSink,
+  streamCodecOf,
+} from "./stream-sink.js";
 
 type NodeHandler = NonNullable<ConnectNodeAdapterOptions["fallback"]>;
 /** A plain HTTP request as Connect's Node adapter sees it (HTTP/1.1 or HTTP/2). */
@@ -88,6 +97,8 @@ export async function serve(options: ServeOptions): Promise<Served> {
       router.service(Health, createHealthService(health));
       // The adapter builds its routes from router.handlers once this returns.
       correctProtocolErrors(router.handlers);
+      // Server streams may write pre-encoded frames (see stream-sink.ts).
+      enableStreamSinks(router.handlers);
     },
     interceptors,
     shutdownSignal: shutdown.signal,

@@ -41,29 +41,57 @@ import {
  * Builds the `MessagingEvent`s messaging emits. Durable events are serialized once, inside the
  * transaction that gives them their offset ({@link encodeChannelEvent} is the store's
  * `EventEncoder`); the same bytes go to the event log, onto the bus, and to every stream.
+ *
+ * Each event object and its bytes are remembered together (weakly: nothing is kept alive), so
+ * neither is computed twice in this process: the instance that committed an event routes the
+ * object it encoded instead of decoding the bytes again, and an event decoded off the bus or
+ * the log is framed for the streams from the bytes it came in, never re-encoded. Events are
+ * therefore shared and never modified once built.
  */
+
+const bytesOfEvent = new WeakMap<MessagingEvent, Uint8Array>();
+const eventOfBytes = new WeakMap<Uint8Array, MessagingEvent>();
+
+function remember(event: MessagingEvent, bytes: Uint8Array): void {
+  bytesOfEvent.set(event, bytes);
+  eventOfBytes.set(bytes, event);
+}
 
 /** The store's {@link import("./ports.js").EventEncoder}. */
 export function encodeChannelEvent(event: ChannelEvent): Uint8Array {
-  return toBinary(
-    MessagingEventSchema,
-    create(MessagingEventSchema, {
-      channelId: event.channelId,
-      epoch: event.epoch,
-      offset: BigInt(event.offset),
-      time: toTimestamp(event.time),
-      payload: payloadOf(event.payload),
-    }),
-  );
+  const message = create(MessagingEventSchema, {
+    channelId: event.channelId,
+    epoch: event.epoch,
+    offset: BigInt(event.offset),
+    time: toTimestamp(event.time),
+    payload: payloadOf(event.payload),
+  });
+  const bytes = toBinary(MessagingEventSchema, message);
+  remember(message, bytes);
+  return bytes;
 }
 
+/** The event's serialized form (computed once per event object). */
 export function encodeEvent(event: MessagingEvent): Uint8Array {
-  return toBinary(MessagingEventSchema, event);
+  let bytes = bytesOfEvent.get(event);
+  if (!bytes) {
+    bytes = toBinary(MessagingEventSchema, event);
+    remember(event, bytes);
+  }
+  return bytes;
 }
 
-/** Reads an event off the bus or the log; throws on bytes that are not a MessagingEvent. */
+/**
+ * Reads an event off the bus or the log; throws on bytes that are not a MessagingEvent. The
+ * bytes this process encoded itself give back the very event object they were encoded from.
+ */
 export function decodeEvent(bytes: Uint8Array): MessagingEvent {
-  return fromBinary(MessagingEventSchema, bytes);
+  let event = eventOfBytes.get(bytes);
+  if (!event) {
+    event = fromBinary(MessagingEventSchema, bytes);
+    remember(event, bytes);
+  }
+  return event;
 }
 
 function payloadOf(payload: ChannelEventPayload): MessagingEvent["payload"] {

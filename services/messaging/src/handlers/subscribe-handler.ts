@@ -2,13 +2,16 @@ import { randomUUID } from "node:crypto";
 import { create } from "@bufbuild/protobuf";
 import type { ServiceImpl } from "@connectrpc/connect";
 import {
+  type MessagingEvent,
   type StreamPosition,
   type SubscribedChannel,
   SubscribedChannelSchema,
 } from "@parley/gen/parley/messaging/v1/events_pb.js";
 import type { MessagingService } from "@parley/gen/parley/messaging/v1/messaging_service_pb.js";
+import { kStreamSink } from "@parley/mesh";
 import * as errors from "../errors.js";
 import { heartbeatEvent, subscribedEvent } from "../event-codec.js";
+import { QueueOutlet, SinkOutlet } from "../live/outlet.js";
 import { decideRecovery } from "../live/recovery.js";
 import { type InboxItem, Subscriber } from "../live/subscriber.js";
 import { toReadStateProto } from "../proto-mapping.js";
@@ -26,14 +29,15 @@ export function subscribeHandler(kit: HandlerKit): SubscribeMethod {
   /**
    * Sets a stream up without losing or repeating anything: the stream is registered with the hub
    * first (live events for it queue up from then on), then the caller's memberships are read and
-   * each channel's recovery decided, `subscribed` goes first, the missed events are replayed from
-   * the log, and only then do the queued live events flow (offsets already delivered skipped).
+   * each channel's recovery decided; the missed events are queued for replay from the log ahead
+   * of the live ones. Returns `subscribed`, which the caller sends first, before it starts the
+   * subscriber (replay, then the queued live events, offsets already delivered skipped).
    */
   async function open(
     subscriber: Subscriber,
     positions: readonly StreamPosition[],
     expiresAt: number,
-  ) {
+  ): Promise<MessagingEvent> {
     const now = clock.now();
     const joined = await events.snapshot(subscriber.userId);
     const wanted = new Map(positions.map((p) => [p.channelId.toLowerCase(), p]));
@@ -71,15 +75,13 @@ export function subscribeHandler(kit: HandlerKit): SubscribeMethod {
         }),
       );
     }
-    subscriber.sendFirst(
-      subscribedEvent({
-        channels,
-        goneChannelIds: [...wanted.keys()],
-        heartbeatIntervalMs: settings.heartbeatIntervalMs,
-        expiresAt,
-        now,
-      }),
-    );
+    const subscribed = subscribedEvent({
+      channels,
+      goneChannelIds: [...wanted.keys()],
+      heartbeatIntervalMs: settings.heartbeatIntervalMs,
+      expiresAt,
+      now,
+    });
     // Replay: every followed channel whose log now goes beyond where the stream starts (missed
     // events, and anything committed while the stream was being set up).
     const followed = subscriber.followedChannels();
@@ -93,7 +95,7 @@ export function subscribeHandler(kit: HandlerKit): SubscribeMethod {
       }
     }
     subscriber.prepend(replay);
-    subscriber.start();
+    return subscribed;
   }
 
   return {
@@ -140,10 +142,14 @@ export function subscribeHandler(kit: HandlerKit): SubscribeMethod {
         expiry.unref();
       };
 
+      // Over serve(), the stream's events are written as shared pre-encoded frames.
+      const sink = ctx.values.get(kStreamSink);
+      sink?.onClose(() => finish());
+
       hub.register(subscriber);
       try {
         if (ctx.signal.aborted) onAbort();
-        await open(subscriber, req.positions, expiresAt);
+        const subscribed = await open(subscriber, req.positions, expiresAt);
         if (!finished) {
           armExpiry(expiresAt - clock.now());
           heartbeat = setInterval(
@@ -155,7 +161,20 @@ export function subscribeHandler(kit: HandlerKit): SubscribeMethod {
           connection = presence.connected(user.id);
           logger.debug({ userId: user.id, streamId: subscriber.id }, "stream opened");
         }
-        for await (const event of subscriber.events()) yield { event };
+        if (sink) {
+          // `subscribed` goes the usual way (connect sends the headers with it); every event
+          // after it is written to the sink until the stream ends.
+          if (!finished) yield { event: subscribed };
+          const outlet = new SinkOutlet(sink);
+          subscriber.start(outlet);
+          const error = await outlet.ended;
+          if (error !== undefined) throw error;
+        } else {
+          const outlet = new QueueOutlet();
+          outlet.offer(subscribed);
+          subscriber.start(outlet);
+          for await (const event of outlet.events()) yield { event };
+        }
       } finally {
         finish();
       }

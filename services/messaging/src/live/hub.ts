@@ -242,7 +242,10 @@ export class Hub {
 
   #durable(event: MessagingEvent): void {
     const channelId = event.channelId;
-    const previous = this.#chains.get(channelId) ?? Promise.resolve();
+    const chain = this.#chains.get(channelId);
+    // The usual case (the channel's next offset, or a duplicate) needs no log read: routed now.
+    if (!chain && this.#routeNow(event)) return;
+    const previous = chain ?? Promise.resolve();
     const next = previous
       .then(() => this.#routeInOrder(event))
       .catch((err: unknown) =>
@@ -255,6 +258,23 @@ export class Hub {
     void next.then(() => {
       if (this.#chains.get(channelId) === next) this.#chains.delete(channelId);
     });
+  }
+
+  /**
+   * Routes a durable event synchronously unless the log must fill a gap before it: true when done
+   * with it (routed or dropped as a duplicate), false when it needs {@link #routeInOrder}.
+   */
+  #routeNow(event: MessagingEvent): boolean {
+    if (this.#closed) return true;
+    const offset = Number(event.offset);
+    const seen = this.#seen.get(event.channelId);
+    if (seen && seen.epoch === event.epoch) {
+      if (offset <= seen.offset) return true;
+      if (offset > seen.offset + 1 && this.#subscribers.size > 0) return false;
+    }
+    this.#markSeen(event.channelId, event.epoch, offset);
+    this.#route(event);
+    return true;
   }
 
   async #routeInOrder(event: MessagingEvent): Promise<void> {

@@ -6,12 +6,10 @@ import {
 import * as errors from "../errors.js";
 import { channelResetEvent, decodeEvent } from "../event-codec.js";
 import type { Clock, EventLog, Logger } from "../ports.js";
-import { EventQueue } from "./event-queue.js";
+import type { Outlet } from "./outlet.js";
 
 /** Events read from the log per query while replaying or filling a gap. */
 const LOG_PAGE = 200;
-/** Events ready for the client; when full, the pump waits and live events pile up in the inbox. */
-const OUTBOX_CAPACITY = 256;
 
 /** Work for a subscriber's pump, in arrival order. */
 export type InboxItem =
@@ -48,14 +46,19 @@ export interface SubscriberOptions {
 /**
  * One Subscribe stream's delivery state on this instance: which channels it follows and the last
  * offset it delivered in each, an inbox of routed events, and a pump that turns them into the
- * stream's events in order.
+ * stream's events in order, into its {@link Outlet} (the client's stream).
  *
- * The pump is where the stream's guarantees are kept, whatever the bus does:
+ * The stream's guarantees are kept here, whatever the bus does:
  * - durable events at or below the channel's cursor are dropped (each offset once per stream);
  * - an event beyond cursor + 1 first pulls the missing ones from the event log, in order; if the
  *   log no longer has them the channel gets a `channel_reset` (DELIVERY_GAP);
  * - the caller's own joined/added event starts a channel (it is the channel's first event), and
  *   their left/removed event or channel_deleted is the channel's last one.
+ *
+ * The usual case, an event that is the next offset of its channel (or an ephemeral one) arriving
+ * while nothing waits ahead of it and the outlet has room, is delivered synchronously inside
+ * {@link offer}: no promise, no pump. Everything else (gaps, resets, catch-ups, a full outlet)
+ * goes through the inbox and the asynchronous pump, in arrival order.
  */
 export class Subscriber {
   readonly id: string;
@@ -63,11 +66,13 @@ export class Subscriber {
   readonly #options: SubscriberOptions;
   readonly #channels = new Map<string, ChannelCursor>();
   readonly #inbox: InboxItem[] = [];
-  readonly #outbox = new EventQueue<MessagingEvent>(OUTBOX_CAPACITY);
+  /** Where events go once the stream started; undefined before. */
+  #outlet: Outlet | undefined;
   #pendingEvents = 0;
-  #started = false;
   #pumping = false;
   #closed = false;
+  /** Why the stream ended, when it ended before it started (given to the outlet at start). */
+  #endedWith: { readonly error: unknown } | undefined;
 
   constructor(options: SubscriberOptions) {
     this.#options = options;
@@ -99,11 +104,6 @@ export class Subscriber {
     this.#options.onAttach(this, channelId);
   }
 
-  /** Before {@link start}: the first event of the stream (`subscribed`). */
-  sendFirst(event: MessagingEvent): void {
-    this.#outbox.tryPush(event);
-  }
-
   /** Puts work ahead of everything already in the inbox (the replay after Subscribe). */
   prepend(items: readonly InboxItem[]): void {
     this.#inbox.unshift(...items);
@@ -115,33 +115,35 @@ export class Subscriber {
    */
   offer(item: InboxItem): void {
     if (this.#closed) return;
-    if (item.kind === "event" && ++this.#pendingEvents > this.#options.maxPending) {
-      this.#options.logger.warn(
-        { userId: this.userId, streamId: this.id, pending: this.#pendingEvents - 1 },
-        "stream closed: its reader fell too far behind",
-      );
-      this.close(errors.streamTooSlow());
-      return;
+    if (item.kind === "event") {
+      if (!this.#pumping && this.#inbox.length === 0 && this.#deliverNow(item.event)) return;
+      if (++this.#pendingEvents > this.#options.maxPending) {
+        this.#options.logger.warn(
+          { userId: this.userId, streamId: this.id, pending: this.#pendingEvents - 1 },
+          "stream closed: its reader fell too far behind",
+        );
+        this.close(errors.streamTooSlow());
+        return;
+      }
     }
     this.#inbox.push(item);
-    if (this.#started) this.#pump();
+    if (this.#outlet) this.#pump();
   }
 
-  /** Starts delivering what the inbox holds and whatever comes next. */
-  start(): void {
-    if (this.#started || this.#closed) return;
-    this.#started = true;
+  /** Starts delivering, into `outlet`, what the inbox holds and whatever comes next. */
+  start(outlet: Outlet): void {
+    if (this.#outlet) return;
+    this.#outlet = outlet;
+    if (this.#endedWith) {
+      outlet.end(this.#endedWith.error);
+      return;
+    }
     this.#pump();
   }
 
   /** Best effort: an extra event only when there is room now (heartbeats). */
   trySend(event: MessagingEvent): boolean {
-    return this.#outbox.tryPush(event);
-  }
-
-  /** The stream's events for the client, in order; throws the error the stream ended with. */
-  events(): AsyncGenerator<MessagingEvent> {
-    return this.#outbox.drain();
+    return !this.#closed && this.#outlet !== undefined && this.#outlet.offer(event);
   }
 
   /** Ends the stream (with an error the client will see, or cleanly). Idempotent. */
@@ -149,7 +151,46 @@ export class Subscriber {
     if (this.#closed) return;
     this.#closed = true;
     this.#inbox.length = 0;
-    this.#outbox.end(error);
+    if (this.#outlet) this.#outlet.end(error);
+    else this.#endedWith = { error };
+  }
+
+  /**
+   * Delivers an event at once when that needs neither the log nor waiting: true when the event
+   * is dealt with (delivered, or not for this stream), false when it must go through the pump.
+   * Only called with nothing ahead of the event (empty inbox, pump idle).
+   */
+  #deliverNow(event: MessagingEvent): boolean {
+    const outlet = this.#outlet;
+    if (!outlet) return false;
+    if (event.offset === 0n) return !this.#wantsEphemeral(event) || outlet.offer(event);
+    const channelId = event.channelId;
+    const offset = Number(event.offset);
+    const cursor = this.#channels.get(channelId);
+    if (!cursor) {
+      // Not followed: the caller's own joining starts the channel with this event.
+      if (!this.#startsMembership(event)) return true;
+      if (!outlet.offer(event)) return false;
+      this.#channels.set(channelId, { epoch: event.epoch, offset });
+      this.#options.onAttach(this, channelId);
+      return true;
+    }
+    if (event.epoch !== cursor.epoch) return false;
+    if (offset <= cursor.offset) return true;
+    if (offset > cursor.offset + 1 && event.payload.case !== "channelDeleted") return false;
+    if (!outlet.offer(event)) return false;
+    cursor.offset = offset;
+    if (this.#endsMembership(event)) this.#channels.delete(channelId);
+    return true;
+  }
+
+  /** Hands an event to the outlet, waiting for room as long as it takes. */
+  async #push(event: MessagingEvent): Promise<void> {
+    for (;;) {
+      const outlet = this.#outlet;
+      if (!outlet || this.#closed || outlet.offer(event)) return;
+      await outlet.room();
+    }
   }
 
   #pump(): void {
@@ -191,18 +232,20 @@ export class Subscriber {
   }
 
   async #ephemeral(event: MessagingEvent): Promise<void> {
+    if (this.#wantsEphemeral(event)) await this.#push(event);
+  }
+
+  /** Typing in followed channels (not one's own), read state and presence changes. */
+  #wantsEphemeral(event: MessagingEvent): boolean {
     switch (event.payload.case) {
       case "typing":
-        if (!this.#channels.has(event.channelId)) return;
-        if (event.payload.value.userId === this.userId) return;
-        break;
+        return this.#channels.has(event.channelId) && event.payload.value.userId !== this.userId;
       case "readStateChanged":
       case "presenceChanged":
-        break;
+        return true;
       default:
-        return;
+        return false;
     }
-    await this.#outbox.push(event);
   }
 
   /** Delivers one durable event in order, filling a gap from the log first when `mayFill`. */
@@ -231,7 +274,7 @@ export class Subscriber {
       // The log cannot fill the gap: the client reloads the channel, then continues from here.
       await this.#reset(channelId, cursor.epoch, offset - 1, ResetReason.DELIVERY_GAP);
     }
-    await this.#outbox.push(event);
+    await this.#push(event);
     cursor.offset = offset;
     if (this.#endsMembership(event)) this.#channels.delete(channelId);
   }
@@ -275,7 +318,7 @@ export class Subscriber {
     offset: number,
     reason: ResetReason,
   ): Promise<void> {
-    await this.#outbox.push(
+    await this.#push(
       channelResetEvent({ channelId, epoch, offset, reason, now: this.#options.clock.now() }),
     );
     const cursor = this.#channels.get(channelId);
