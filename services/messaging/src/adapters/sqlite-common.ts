@@ -11,6 +11,7 @@ import type {
   ReadStateRecord,
   StoredEvent,
 } from "../ports.js";
+import { GroupCommit } from "./sqlite-group-commit.js";
 
 /** A `channels` row. */
 export interface ChannelRow {
@@ -131,13 +132,16 @@ export class SqliteShared {
   private readonly trimEvents;
   /** Events appended by the write transaction in progress. */
   private appended: StoredEvent[] | undefined;
+  private readonly group: GroupCommit;
 
   constructor(
     readonly db: Database.Database,
     private readonly encode: EventEncoder,
     private readonly retainEvents: number,
-    private readonly onCommitted: CommitListener,
+    onCommitted: CommitListener,
+    busyTimeoutMs: number,
   ) {
+    this.group = new GroupCommit(db, { busyTimeoutMs, onCommitted });
     this.channelStmt = db.prepare<[string], ChannelRow>(
       `SELECT ${CHANNEL_COLUMNS} FROM channels c WHERE c.id = ? AND c.deleted_at IS NULL`,
     );
@@ -166,22 +170,23 @@ export class SqliteShared {
   }
 
   /**
-   * Runs `work` as one `BEGIN IMMEDIATE` transaction (the write lock is taken first, so numbers
-   * read inside cannot be handed out twice, whichever instance writes), then hands the events it
-   * appended to the commit listener, synchronously: an instance announces its events in commit
-   * order, and never before they are durable.
+   * Runs `work` as one atomic write inside a `BEGIN IMMEDIATE` transaction (the write lock is
+   * taken first, so numbers read inside cannot be handed out twice, whichever instance writes),
+   * together with the other writes of this turn of the event loop ({@link GroupCommit}); resolves
+   * once that transaction committed, after the events it appended were handed to the commit
+   * listener: an instance announces its events in commit order, and never before they are
+   * durable.
    */
-  write<T>(work: () => T): T {
-    const appended: StoredEvent[] = [];
-    this.appended = appended;
-    let result: T;
-    try {
-      result = this.db.transaction(work).immediate();
-    } finally {
-      this.appended = undefined;
-    }
-    if (appended.length > 0) this.onCommitted(appended);
-    return result;
+  write<T>(work: () => T): Promise<T> {
+    return this.group.run(() => {
+      const appended: StoredEvent[] = [];
+      this.appended = appended;
+      try {
+        return { value: work(), events: appended };
+      } finally {
+        this.appended = undefined;
+      }
+    });
   }
 
   channel(id: string): ChannelRecord | undefined {

@@ -305,21 +305,42 @@ export class SqliteMessageStore implements MessageStore {
           .map((row) => row.author_id);
         threadParticipants = this.membersInOrder(input.channelId, [root.author_id, ...earlier]);
       }
-      const stored = this.stmts.message.get(input.id, input.channelId);
-      if (!stored) throw new Error("message vanished inside its transaction");
-      const message = toMessage(stored);
+      // The row as just inserted (the columns not set above keep their defaults).
+      const message: MessageRecord = {
+        id: input.id,
+        channelId: input.channelId,
+        seq,
+        authorId: input.authorId,
+        text: input.text,
+        threadRootId: input.threadRootId,
+        mentionedUserIds: mentioned,
+        replyCount: 0,
+        lastReplyAt: null,
+        idempotencyKey: input.idempotencyKey,
+        createdAt: input.now,
+        editedAt: null,
+        deletedAt: null,
+        deletedBy: null,
+      };
       const event = this.shared.append(
         input.channelId,
         { case: "messageCreated", message, thread },
         input.now,
       );
-      const authorRow = this.shared.memberRow(input.channelId, input.authorId);
       return {
         kind: "ok",
         value: {
           message,
           created: true,
-          authorReadState: authorRow ? this.shared.readState(authorRow) : undefined,
+          // The author has now read up to this message, the channel's newest: nothing after it is
+          // unread (what readState() would count, without the two counts).
+          authorReadState: {
+            channelId: input.channelId,
+            lastReadSeq: seq,
+            unreadCount: 0,
+            unreadMentionCount: 0,
+            updatedAt: input.now,
+          },
           threadParticipants,
           directParticipants: channel.kind === "direct" ? [...channel.participantIds] : [],
         },

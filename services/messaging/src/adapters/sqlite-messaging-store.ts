@@ -30,7 +30,10 @@ export interface SqliteMessagingStoreOptions {
    * (messaging publishes them from here). Must not throw.
    */
   readonly onCommitted?: CommitListener;
-  /** How long a writer waits for another instance's write lock before failing (default 5 s). */
+  /**
+   * How long a write waits for another instance's write lock before failing (default 5 s; the
+   * wait never blocks the event loop), and reads for a lock in the rare cases WAL needs one.
+   */
   readonly busyTimeoutMs?: number;
 }
 
@@ -39,11 +42,12 @@ export interface SqliteMessagingStoreOptions {
  * in-memory one for `":memory:"`.
  *
  * WAL lets readers proceed while a write commits and lets several messaging instances on one host
- * share the file; `synchronous = NORMAL` is durable across process crashes in WAL mode; the busy
- * timeout makes a writer wait for another instance's short write transaction instead of failing.
- * Every write is one `BEGIN IMMEDIATE` transaction (the write lock is taken up front, so a number
- * read inside it cannot be handed out twice), and nothing is cached between calls, so instances
- * always see each other's changes.
+ * share the file; `synchronous = NORMAL` is durable across process crashes in WAL mode; writes
+ * wait for another instance's write transaction asynchronously (group commit), reads with the busy
+ * timeout; temporary files (statement journals) stay in memory.
+ * Every write runs inside a `BEGIN IMMEDIATE` transaction (the write lock is taken up front, so a
+ * number read inside it cannot be handed out twice), and nothing is cached between calls, so
+ * instances always see each other's changes.
  */
 export function openSqliteMessagingStore(
   file: string,
@@ -54,10 +58,12 @@ export function openSqliteMessagingStore(
   const db = new Database(file);
   try {
     if (!inMemory) chmodSync(file, 0o600);
-    db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
+    const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
+    db.pragma(`busy_timeout = ${busyTimeoutMs}`);
     db.pragma("journal_mode = WAL");
     db.pragma("synchronous = NORMAL");
     db.pragma("foreign_keys = ON");
+    db.pragma("temp_store = MEMORY");
     // Unicode-aware lower case for searches (SQLite's lower() only folds ASCII).
     db.function("casefold", { deterministic: true }, (value: unknown) =>
       typeof value === "string" ? value.toLowerCase() : value,
@@ -68,6 +74,7 @@ export function openSqliteMessagingStore(
       options.encode,
       options.retainEvents,
       options.onCommitted ?? (() => {}),
+      busyTimeoutMs,
     );
     return {
       channels: new SqliteChannelStore(shared, options.maxMemberships),
