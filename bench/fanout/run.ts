@@ -279,7 +279,7 @@ function printHeader(opts: FanoutOptions, cores: CpuPlan, plan: WorkloadPlan): v
 
 function printProgress(r: StepResult): void {
   console.log(
-    `${r.system.id.padEnd(8)} ${String(r.rate).padStart(5)} msg/s offered: ${fmt(r.deliveredPerSecond)} delivered/s, p50 ${fmt(r.latency.p50, 1)} ms, p99 ${fmt(r.latency.p99, 1)} ms, ${fmt(100 * r.completeness, 1)}% arrived, srv ${fmt(r.serverCpuMs / r.wallMs, 2)} cores`,
+    `${r.system.id.padEnd(8)} ${String(r.rate).padStart(5)} msg/s offered: ${fmt(r.deliveredPerSecond)} delivered/s, p50 ${fmt(r.latency.p50, 1)} ms, p99 ${fmt(r.latency.p99, 1)} ms, ${fmt(100 * r.completeness, 1)}% arrived, srv ${fmt(r.serverCpuMs / r.wallMs, 2)} cores, ${fmt(cpuPerDeliveryToDrain(r), 4)} s CPU/1k to drain`,
   );
 }
 
@@ -288,6 +288,9 @@ const pct = (part: number, whole: number) => `${fmt((100 * part) / whole)}%`;
 /** Server CPU ms per delivery = CPU seconds per 1,000 deliveries. */
 const cpuPerDelivery = (r: StepResult) =>
   r.serverCpuMs / Math.max(1, (r.deliveredPerSecond * r.wallMs) / 1000);
+
+/** The same from the window's start to the end of its drain (see `StepResult.drainedCpuMs`). */
+const cpuPerDeliveryToDrain = (r: StepResult) => r.drainedCpuMs / Math.max(1, r.deliveredToDrain);
 
 /** The share of the server and client cores that processes other than the run's took. */
 function others(r: StepResult, cores: CpuPlan): string {
@@ -325,6 +328,7 @@ function printResults(
       "max ms",
       "ack p99 ms",
       "srv CPU s/1k",
+      "to drain",
       "srv cores",
       "cli core",
       "others srv/cli",
@@ -343,6 +347,7 @@ function printResults(
       fmt(r.latency.max, 0),
       fmt(r.ack.p99, 1),
       fmt(cpuPerDelivery(r), 4),
+      fmt(cpuPerDeliveryToDrain(r), 4),
       fmt(r.serverCpuMs / r.wallMs, 2),
       pct(r.clientCpuMs, r.wallMs),
       others(r, cores),
@@ -357,6 +362,7 @@ function printResults(
       "  (one per member); arrived: share of that which arrived (waiting up to 15 s after the window);\n" +
       "  latency: send issued -> subscriber received, every delivery of the window's messages; ack: send -> server's ack;\n" +
       "  srv CPU s/1k: CPU seconds of both instances + redis-server per 1,000 deliveries (= ms per delivery);\n" +
+      "  to drain: the same from the window's start until its messages had all arrived (steady under overload or a busy machine);\n" +
       "  srv cores: the same CPU per second of window (1.00 = the whole server core).",
   );
 
@@ -409,11 +415,12 @@ function printResults(
       `${fmt(p.latency.p50 / s.latency.p50, 2)}x`,
       `${fmt(p.latency.p99 / s.latency.p99, 2)}x`,
       `${fmt(cpuPerDelivery(p) / cpuPerDelivery(s), 2)}x`,
+      `${fmt(cpuPerDeliveryToDrain(p) / cpuPerDeliveryToDrain(s), 2)}x`,
       `${keptUp(p) ? "yes" : "no"} / ${keptUp(s) ? "yes" : "no"}`,
     ]);
   }
   printTable(
-    ["offered/s", "delivered/s", "p50", "p99", "srv CPU per delivery", "kept up P/S"],
+    ["offered/s", "delivered/s", "p50", "p99", "srv CPU per delivery", "to drain", "kept up P/S"],
     rows,
   );
   const best = (rs: StepResult[]) =>

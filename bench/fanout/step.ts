@@ -32,6 +32,13 @@ export interface StepResult {
   /** CPU of every server-side process over the window, by process label. */
   readonly serverCpu: readonly { readonly label: string; readonly window: CpuWindow }[];
   readonly serverCpuMs: number;
+  /**
+   * Server CPU from the start of the window until the window's messages had all arrived (end
+   * of the drain), and the deliveries made in that time: a cost per delivery that stays right
+   * when the servers fall behind (or other programs take the core) and deliver after the window.
+   */
+  readonly drainedCpuMs: number;
+  readonly deliveredToDrain: number;
   /** The runner's own CPU (publishers and every subscriber client) over the window. */
   readonly clientCpuMs: number;
   readonly busyByCore: number[] | undefined;
@@ -55,6 +62,8 @@ class StepLedger {
   size = 0;
   phase: "warmup" | "measure" | "drain" = "warmup";
   deliveredInWindow = 0;
+  /** Deliveries from the start of the window to the end of the drain (any message of the step). */
+  deliveredSinceWindow = 0;
   otherInWindow = 0;
   lastDeliveryAt = 0;
   readonly latency = new LatencyRecorder();
@@ -82,6 +91,7 @@ class StepLedger {
     this.received[seq]!++;
     this.lastDeliveryAt = at;
     if (this.phase === "measure") this.deliveredInWindow++;
+    if (this.phase !== "warmup") this.deliveredSinceWindow++;
     if (this.inWindow[seq]) this.latency.record(at - this.t0[seq]!);
   }
 
@@ -265,6 +275,8 @@ export async function runStep(options: StepOptions): Promise<StepResult> {
     await sleep(50);
   }
   while (inFlight > 0 && performance.now() < drainUntil + 5_000) await sleep(20);
+  const drained = await Promise.all(system.processes.map((p) => p.cpu.end()));
+  const deliveredToDrain = ledger.deliveredSinceWindow;
 
   const totals = ledger.windowTotals();
   const counters1 = system.counters();
@@ -285,6 +297,8 @@ export async function runStep(options: StepOptions): Promise<StepResult> {
     lagP99: ledger.lag.summary().p99,
     serverCpu,
     serverCpuMs: serverCpu.reduce((sum, p) => sum + p.window.cpuMs, 0),
+    drainedCpuMs: drained.reduce((sum, w) => sum + w.cpuMs, 0),
+    deliveredToDrain,
     clientCpuMs: (cpu.user + cpu.system) / 1000,
     busyByCore,
     otherPerSecond: ledger.otherInWindow / seconds,
