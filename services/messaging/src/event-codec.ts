@@ -1,5 +1,6 @@
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { durationFromMs } from "@bufbuild/protobuf/wkt";
+import { ReadStateSchema } from "@parley/gen/parley/messaging/v1/channel_pb.js";
 import {
   ChannelDeletedSchema,
   ChannelResetSchema,
@@ -20,6 +21,7 @@ import {
   SubscribedSchema,
   TypingSchema,
 } from "@parley/gen/parley/messaging/v1/events_pb.js";
+import type { Message } from "@parley/gen/parley/messaging/v1/message_pb.js";
 import type {
   ChannelEvent,
   ChannelEventPayload,
@@ -227,6 +229,30 @@ export function readStateChangedEvent(state: ReadStateRecord, now: number): Mess
     payload: {
       case: "readStateChanged",
       value: create(ReadStateChangedSchema, { readState: toReadStateProto(state) }),
+    },
+  });
+}
+
+/**
+ * The author's `read_state_changed` for a message they just sent: their position is the message
+ * (the channel's newest when it was committed), nothing is unread, and it moved when the message
+ * was created. Built by each instance from the `message_created` event.
+ */
+export function authorReadStateEvent(channelId: string, message: Message): MessagingEvent {
+  return create(MessagingEventSchema, {
+    channelId,
+    time: message.createdAt,
+    payload: {
+      case: "readStateChanged",
+      value: create(ReadStateChangedSchema, {
+        readState: create(ReadStateSchema, {
+          channelId,
+          lastReadSeq: message.seq,
+          unreadCount: 0,
+          unreadMentionCount: 0,
+          updatedAt: message.createdAt,
+        }),
+      }),
     },
   });
 }

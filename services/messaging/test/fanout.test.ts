@@ -214,3 +214,53 @@ test("streams on the publishing instance stay live while the bus is down", async
     "the bus copy of the first was dropped as a duplicate",
   );
 });
+
+test("sending moves the author's read position on their streams on every instance, with one bus message per send", async (t) => {
+  const { h, bus, a, b } = await twoInstances(t);
+  const alice = h.person();
+  const bob = h.person();
+  const channel = await createChannel(a, alice, "read-on-send", { members: [bob] });
+  await send(b, bob, channel.id, "unread by alice until she writes");
+  const { stream: aliceOnA } = await subscribe(t, a, alice.call);
+  const { stream: aliceOnB } = await subscribe(t, b, alice.call);
+  const { stream: bobOnB } = await subscribe(t, b, bob.call);
+
+  const before = bus.published;
+  const sent = await send(a, alice, channel.id, "alice writes");
+  t.is(bus.published - before, 1, "one bus message: the stored event");
+  for (const stream of [aliceOnA, aliceOnB]) {
+    const created = await stream.nextOf("messageCreated");
+    const read = await stream.nextOf("readStateChanged");
+    t.is(created.payload.value.message?.id, sent.id);
+    t.is(read.channelId, channel.id);
+    t.like(read.payload.value.readState, {
+      channelId: channel.id,
+      lastReadSeq: sent.seq,
+      unreadCount: 0,
+      unreadMentionCount: 0,
+    });
+    t.deepEqual(read.payload.value.readState?.updatedAt, sent.createdAt);
+  }
+  // What the store says afterwards is what the streams were told.
+  const stored = await a.getChannel({ channelId: channel.id }, alice.call);
+  t.like(stored.membership?.readState, { lastReadSeq: sent.seq, unreadCount: 0 });
+  t.deepEqual(stored.membership?.readState?.updatedAt, sent.createdAt);
+  // Bob's streams never hear about alice's read position.
+  await send(b, bob, channel.id, "marker");
+  let event = await bobOnB.nextExcept("presenceChanged");
+  while (
+    event.payload.case === "messageCreated" &&
+    event.payload.value.message?.text !== "marker"
+  ) {
+    event = await bobOnB.nextExcept("presenceChanged");
+  }
+  t.is(event.payload.case, "messageCreated");
+  t.false(
+    bobOnB.events.some(
+      (e) =>
+        e.payload.case === "readStateChanged" &&
+        e.payload.value.readState?.lastReadSeq === sent.seq,
+    ),
+    "bob's stream got no read state of alice's",
+  );
+});

@@ -6,7 +6,6 @@ import type {
 } from "@parley/gen/parley/messaging/v1/messaging_service_pb.js";
 import { isReactionEmoji } from "../emoji.js";
 import * as errors from "../errors.js";
-import { readStateChangedEvent } from "../event-codec.js";
 import { MAX_REACTION_EMOJIS } from "../limits.js";
 import { planMessageNotifications } from "../notifications.js";
 import type { ChannelRecord, HistoryAnchor, MessageRecord } from "../ports.js";
@@ -45,7 +44,7 @@ function seqOf(value: bigint): number {
 
 /** Posting, reading, editing and deleting messages, and reactions. */
 export function messageHandlers(kit: HandlerKit): MessageMethods {
-  const { messages, publisher, logger } = kit.deps;
+  const { messages, logger } = kit.deps;
 
   async function notifyAbout(
     message: MessageRecord,
@@ -116,9 +115,8 @@ export function messageHandlers(kit: HandlerKit): MessageMethods {
       if (!sent.created) {
         return { message: toMessageProto(sent.message, await reactionsFor(sent.message, user.id)) };
       }
-      if (sent.authorReadState) {
-        publisher.userEvent(user.id, readStateChangedEvent(sent.authorReadState, kit.now()));
-      }
+      // The author's read position moved to this message: every instance tells the author's
+      // streams from the message_created event itself (Hub), no read_state_changed is published.
       logger.debug(
         { userId: user.id, channelId: req.channelId, seq: sent.message.seq },
         "message sent",

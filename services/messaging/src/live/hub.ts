@@ -3,7 +3,7 @@ import {
   type MessagingEvent,
 } from "@parley/gen/parley/messaging/v1/events_pb.js";
 import * as errors from "../errors.js";
-import { decodeEvent } from "../event-codec.js";
+import { authorReadStateEvent, decodeEvent } from "../event-codec.js";
 import type { ChannelStore, EventLog, Logger, PubSub, StoredEvent } from "../ports.js";
 import type { Subscriber } from "./subscriber.js";
 import {
@@ -334,6 +334,7 @@ export class Hub {
       }
     }
     for (const subscriber of recipients) subscriber.offer({ kind: "event", event });
+    if (event.payload.case === "messageCreated") this.#authorHasRead(event);
     if (membership && departs) {
       for (const subscriber of this.#byUser.get(membership.userId) ?? []) {
         this.#unindex(subscriber, channelId);
@@ -343,6 +344,21 @@ export class Hub {
       for (const subscriber of recipients) this.#unindex(subscriber, channelId);
       this.#seen.delete(channelId);
     }
+  }
+
+  /**
+   * Sending a message moves its author's read position to it, the channel's newest message, so
+   * nothing in the channel is unread for them: every instance tells the author's streams so from
+   * the message itself (no second bus message, no query). See `SqliteMessageStore.sendMessage`.
+   */
+  #authorHasRead(event: MessagingEvent): void {
+    if (event.payload.case !== "messageCreated") return;
+    const message = event.payload.value.message;
+    if (!message) return;
+    const streams = this.#byUser.get(message.authorUserId);
+    if (!streams) return;
+    const readState = authorReadStateEvent(event.channelId, message);
+    for (const subscriber of streams) subscriber.offer({ kind: "event", event: readState });
   }
 
   #unindex(subscriber: Subscriber, channelId: string): void {
