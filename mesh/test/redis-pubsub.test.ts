@@ -323,3 +323,24 @@ test("close resolves even while Redis is down, and a closed bus refuses work", a
     { message: /closed/ },
   );
 });
+
+test("a PUBLISH whose reply comes late (Redis paused past the command timeout) still succeeds, in order", async (t) => {
+  const { redis, bus } = await setup(t);
+  const publisher = await bus();
+  const subscriber = await bus();
+  const { received, handler } = collector();
+  await subscriber.subscribe("late", handler);
+  const admin = new Redis(redis.url);
+  t.teardown(() => admin.quit().then(() => undefined));
+  // Write commands (PUBLISH among them) wait for 1.5 s: longer than the mesh's 1 s command
+  // timeout, as when an overloaded instance reads its replies late.
+  await admin.call("CLIENT", "PAUSE", "1500", "WRITE");
+  const payloads = [1, 2, 3].map((n) => new Uint8Array([n]));
+  const results = await Promise.allSettled(payloads.map((p) => publisher.publish("late", p)));
+  t.deepEqual(
+    results.map((r) => r.status),
+    ["fulfilled", "fulfilled", "fulfilled"],
+  );
+  await waitUntil(() => received.length === 3, "every late message arrived");
+  t.deepEqual(received, payloads);
+});

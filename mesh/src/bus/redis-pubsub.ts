@@ -41,7 +41,8 @@ const CLOSE_TIMEOUT_MS = 1000;
  * Two connections, because a connection that has subscribed can no longer publish. Both fail
  * fast (see `createRedisClient`): `publish` never queues while Redis is away, it rejects at once,
  * so a caller such as messaging's Send, whose message is already durable, never waits on Redis.
- * Both reconnect forever with capped backoff.
+ * Publishes have no reply timeout (a PUBLISH Redis took is delivered, however late the reply is
+ * read) and are auto-pipelined. Both reconnect forever with capped backoff.
  *
  * Subscriptions are this object's own state, not ioredis's: on every (re)connection the
  * subscriber connection subscribes to every topic that has a handler, including topics
@@ -78,6 +79,12 @@ export class RedisPubSub implements PubSub {
     this.#publisher = createRedisClient(options.url, {
       logger: options.logger,
       name: `${name}-pub`,
+      // A PUBLISH Redis accepted is done, however late its reply is read (an event loop seconds
+      // behind must not turn delivered messages into failures and re-announcements); a dead
+      // connection still fails them (keep-alive, close). The publishes of one turn of the event
+      // loop leave as one write.
+      commandTimeoutMs: null,
+      overrides: { enableAutoPipelining: true },
     });
     this.#subscriber = createRedisClient(options.url, {
       logger: options.logger,

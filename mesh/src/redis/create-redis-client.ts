@@ -8,8 +8,11 @@ export interface RedisClientOptions {
   readonly logger?: Logger;
   /** The connection's name, shown by `CLIENT LIST` and in the logs (e.g. "messaging-bus-pub"). */
   readonly name?: string;
-  /** How long a command may wait for its reply before it fails (default 1000 ms). */
-  readonly commandTimeoutMs?: number;
+  /**
+   * How long a command may wait for its reply before it fails (default 1000 ms); `null` for no
+   * limit (a connection whose commands are fire-and-forget: a late reply is no failure).
+   */
+  readonly commandTimeoutMs?: number | null;
   /** How long a connection attempt may take (default 2000 ms). */
   readonly connectTimeoutMs?: number;
   /** Upper bound of the reconnect backoff (default 2000 ms); reconnecting never gives up. */
@@ -46,7 +49,11 @@ export function createRedisClient(url: string, options: RedisClientOptions = {})
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
     autoResendUnfulfilledCommands: false,
-    commandTimeout: options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
+    // ioredis arms a timer for any number, 0 included; undefined arms none.
+    commandTimeout:
+      options.commandTimeoutMs === null
+        ? undefined
+        : (options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS),
     connectTimeout: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
     keepAlive: 10_000,
     retryStrategy: (attempt) => reconnectDelay(attempt, maxDelay),
