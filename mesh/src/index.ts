@@ -17,6 +17,7 @@ export * from "./client/connect-to.js";
 export * from "./client/discovery.js";
 export * from "./client/endpoint-pool.js";
 export * from "./client/retry-interceptor.js";
+export * from "./config/env-reader.js";
 export * from "./config/env-values.js";
 export * from "./config/mesh-config.js";
 export * from "./context.js";

@@ -2,15 +2,13 @@ import { join, resolve } from "node:path";
 import {
   type ClientConfig,
   ConfigError,
+  createEnvReader,
   DAY,
-  formatDuration,
   HOUR,
   type MeshConfig,
   MINUTE,
   parseClientConfig,
-  parseDuration,
   parseMeshConfig,
-  parseRate,
   type RateRule,
   SECOND,
 } from "@parley/mesh";
@@ -92,34 +90,7 @@ const USERNAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{2,31}$/;
  * | `PARLEY_AUTH_RESET_LIMIT_PER_EMAIL` | `3/1h` |
  */
 export function loadAuthConfig(env: NodeJS.ProcessEnv = process.env): AuthConfig {
-  const problems: string[] = [];
-  const read = (name: string): string | undefined => {
-    const value = env[name]?.trim();
-    return value === "" ? undefined : value;
-  };
-  const duration = (name: string, fallback: string, min: number, max: number): number => {
-    const raw = read(name) ?? fallback;
-    const ms = parseDuration(raw);
-    if (ms === undefined) {
-      problems.push(`${name}: expected a duration such as 900s, 15m, 12h or 30d, got "${raw}"`);
-      return parseDuration(fallback) ?? 0;
-    }
-    if (ms < min || ms > max) {
-      problems.push(
-        `${name}: must be between ${formatDuration(min)} and ${formatDuration(max)}, got "${raw}"`,
-      );
-    }
-    return ms;
-  };
-  const rate = (name: string, fallback: string): RateRule | null => {
-    const raw = read(name) ?? fallback;
-    const rule = parseRate(raw);
-    if (rule === undefined) {
-      problems.push(`${name}: expected <count>/<duration> such as 10/15m, or "off", got "${raw}"`);
-      return parseRate(fallback) ?? null;
-    }
-    return rule;
-  };
+  const { problems, read, duration, rate } = createEnvReader(env);
 
   const dataDir = read("PARLEY_AUTH_DATA_DIR") ?? join(read("PARLEY_DATA_DIR") ?? "data", "auth");
   const accessTokenTtlMs = duration("PARLEY_AUTH_ACCESS_TOKEN_TTL", "15m", MINUTE, DAY);

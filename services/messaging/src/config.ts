@@ -2,14 +2,12 @@ import { join, resolve } from "node:path";
 import {
   type ClientConfig,
   ConfigError,
+  createEnvReader,
   DAY,
-  formatDuration,
   type MeshConfig,
   MINUTE,
   parseClientConfig,
-  parseDuration,
   parseMeshConfig,
-  parseRate,
   type RateRule,
   SECOND,
   upstreamUrls,
@@ -66,46 +64,11 @@ type Env = Readonly<Record<string, string | undefined>>;
  * | `PARLEY_MESSAGING_HOUSEKEEPING_INTERVAL` | `5m` |
  */
 export function loadMessagingConfig(env: Env = process.env): MessagingConfig {
-  const problems: string[] = [];
-  const read = (name: string): string | undefined => {
-    const value = env[name]?.trim();
-    return value === "" ? undefined : value;
-  };
-  const duration = (name: string, fallback: string, min: number, max: number): number => {
-    const raw = read(name) ?? fallback;
-    const ms = parseDuration(raw);
-    if (ms === undefined) {
-      problems.push(`${name}: expected a duration such as 500ms, 20s, 5m or 24h, got "${raw}"`);
-      return parseDuration(fallback) ?? 0;
-    }
-    if (ms < min || ms > max) {
-      problems.push(
-        `${name}: must be between ${formatDuration(min)} and ${formatDuration(max)}, got "${raw}"`,
-      );
-    }
-    return ms;
-  };
-  const count = (name: string, fallback: number, min: number, max: number): number => {
-    const raw = read(name);
-    if (raw === undefined) return fallback;
-    const value = Number(raw);
-    if (!/^\d+$/.test(raw) || value < min || value > max) {
-      problems.push(`${name}: expected a whole number from ${min} to ${max}, got "${raw}"`);
-      return fallback;
-    }
-    return value;
-  };
+  const { problems, read, duration, count, rate } = createEnvReader(env);
 
   const dataDir =
     read("PARLEY_MESSAGING_DATA_DIR") ?? join(read("PARLEY_DATA_DIR") ?? "data", "messaging");
-  const sendRaw = read("PARLEY_MESSAGING_SEND_LIMIT") ?? "30/10s";
-  let sendLimit = parseRate(sendRaw);
-  if (sendLimit === undefined) {
-    problems.push(
-      `PARLEY_MESSAGING_SEND_LIMIT: expected <count>/<duration> such as 30/10s, or "off", got "${sendRaw}"`,
-    );
-    sendLimit = null;
-  }
+  const sendLimit = rate("PARLEY_MESSAGING_SEND_LIMIT", "30/10s");
   const config: MessagingConfig = {
     dataDir: dataDir === ":memory:" ? dataDir : resolve(dataDir),
     sendLimit,

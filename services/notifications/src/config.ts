@@ -2,13 +2,12 @@ import { join, resolve } from "node:path";
 import {
   type ClientConfig,
   ConfigError,
+  createEnvReader,
   DAY,
-  formatDuration,
   HOUR,
   type MeshConfig,
   MINUTE,
   parseClientConfig,
-  parseDuration,
   parseMeshConfig,
   parseRate,
   type RateRule,
@@ -99,43 +98,7 @@ type Env = Readonly<Record<string, string | undefined>>;
  * | `PARLEY_NOTIFICATIONS_PUSH_ALLOW_PRIVATE` | `off` (endpoints on private addresses refused) |
  */
 export function loadNotificationsConfig(env: Env = process.env): NotificationsConfig {
-  const problems: string[] = [];
-  const read = (name: string): string | undefined => {
-    const value = env[name]?.trim();
-    return value === "" ? undefined : value;
-  };
-  const duration = (name: string, fallback: string, min: number, max: number): number => {
-    const raw = read(name) ?? fallback;
-    const ms = parseDuration(raw);
-    if (ms === undefined) {
-      problems.push(`${name}: expected a duration such as 500ms, 20s, 5m or 24h, got "${raw}"`);
-      return parseDuration(fallback) ?? 0;
-    }
-    if (ms < min || ms > max) {
-      problems.push(
-        `${name}: must be between ${formatDuration(min)} and ${formatDuration(max)}, got "${raw}"`,
-      );
-    }
-    return ms;
-  };
-  const count = (name: string, fallback: number, min: number, max: number): number => {
-    const raw = read(name);
-    if (raw === undefined) return fallback;
-    const value = Number(raw);
-    if (!/^\d+$/.test(raw) || value < min || value > max) {
-      problems.push(`${name}: expected a whole number from ${min} to ${max}, got "${raw}"`);
-      return fallback;
-    }
-    return value;
-  };
-  const flag = (name: string, fallback: boolean): boolean => {
-    const raw = read(name)?.toLowerCase();
-    if (raw === undefined) return fallback;
-    if (["on", "true", "1", "yes"].includes(raw)) return true;
-    if (["off", "false", "0", "no"].includes(raw)) return false;
-    problems.push(`${name}: expected on or off, got "${raw}"`);
-    return fallback;
-  };
+  const { problems, read, duration, count, flag } = createEnvReader(env);
 
   const dataDir =
     read("PARLEY_NOTIFICATIONS_DATA_DIR") ??
