@@ -38,6 +38,12 @@ export class EventQueue<T> {
     this.#wakeConsumer();
   }
 
+  /** Resolves once there is room for an item, or once the queue ended. */
+  room(): Promise<void> {
+    if (this.#ended || this.#items.length < this.#capacity) return Promise.resolve();
+    return new Promise<void>((resolve) => this.#producers.push(resolve));
+  }
+
   /** Adds an item only if there is room now. */
   tryPush(item: T): boolean {
     if (this.#ended || this.#items.length >= this.#capacity) return false;

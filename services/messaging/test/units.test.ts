@@ -1,7 +1,7 @@
 import { RecoveryStatus, ResetReason } from "@parley/gen/parley/messaging/v1/events_pb.js";
+import { EventQueue } from "@parley/mesh";
 import test from "ava";
 import { isReactionEmoji } from "../src/emoji.js";
-import { EventQueue } from "../src/live/event-queue.js";
 import { decideRecovery } from "../src/live/recovery.js";
 import { frameUserEvent, unframeUserEvent } from "../src/live/topics.js";
 import { mentionCandidates, resolveMentions } from "../src/mentions.js";

@@ -1,7 +1,7 @@
 import type { MessagingEvent } from "@parley/gen/parley/messaging/v1/events_pb.js";
 import type { StreamSink } from "@parley/mesh";
+import { EventQueue } from "@parley/mesh";
 import { subscribeResponseFrame } from "./event-frames.js";
-import { EventQueue } from "./event-queue.js";
 
 /**
  * Events ready for the client that may wait in an outlet; when it is full, a stream's pump waits
