@@ -18,7 +18,7 @@ import type { Logger } from "../telemetry/logger.js";
 import { peerOf } from "./peer-identity.js";
 import { createPlaintextServer } from "./plaintext-server.js";
 import { correctProtocolErrors, decodedMarker } from "./protocol-errors.js";
-import { enableStreamSinks } from "./stream-sink.js";
+import { enableStreamSinks, kHttp2Stream } from "./stream-sink.js";
 
 export {
   frameMessage,
@@ -108,6 +108,7 @@ export async function serve(options: ServeOptions): Promise<Served> {
       const peer = peerOf(req);
       if (peer) values.set(kPeerService, peer);
       values.set(kClientAddress, clientAddress(req, peer?.name === "edge"));
+      if ("stream" in req) values.set(kHttp2Stream, req.stream);
       return values;
     },
     fallback(req, res) {

@@ -1,3 +1,4 @@
+import type { ServerHttp2Stream } from "node:http2";
 import { createContextKey, createContextValues } from "@connectrpc/connect";
 import type {
   UniversalHandler,
@@ -51,6 +52,14 @@ export const kStreamSink = createContextKey<StreamSink | undefined>(undefined, {
 });
 
 /**
+ * The HTTP/2 stream of the request (set by serve() for HTTP/2 requests): a sink writes its
+ * frames to it directly once connect has sent the response headers.
+ */
+export const kHttp2Stream = createContextKey<ServerHttp2Stream | undefined>(undefined, {
+  description: "the request's HTTP/2 stream",
+});
+
+/**
  * The length-prefixed frame of one response message, as Connect's, gRPC's and gRPC-Web's
  * streams all carry it: `[flags = 0][u32 big-endian length][message]` (uncompressed, which every
  * protocol allows whatever compression was negotiated).
@@ -89,8 +98,8 @@ export function enableStreamSinks(handlers: UniversalHandler[]): void {
     const wrapped = async (req: UniversalServerRequest): Promise<UniversalServerResponse> => {
       const codec = streamCodecOf(req.header.get("content-type"));
       if (!codec) return handler(req);
-      const sink = new Sink(codec);
       const contextValues = req.contextValues ?? createContextValues();
+      const sink = new Sink(codec, contextValues.get(kHttp2Stream));
       contextValues.set(kStreamSink, sink);
       let res: UniversalServerResponse;
       try {
@@ -109,7 +118,15 @@ export function enableStreamSinks(handlers: UniversalHandler[]): void {
   }
 }
 
-/** The sink of one stream, and the response body that merges its frames with connect's. */
+/**
+ * The sink of one stream, and the response body that merges its frames with connect's.
+ *
+ * Over HTTP/2, once connect has written the response headers and its first chunk, frames are
+ * written straight to the request's HTTP/2 stream, all those of one turn of the event loop in
+ * one write (a microtask after the first), pausing while the stream asks to wait for `drain`.
+ * Over HTTP/1.1 (or before the headers) they go out through the body as chunks of their own.
+ * Either way every frame leaves before connect's next chunk (the end of the stream).
+ */
 class Sink implements StreamSink {
   readonly codec: StreamCodec;
   #frames: Uint8Array[] = [];
@@ -118,9 +135,17 @@ class Sink implements StreamSink {
   #wake: (() => void) | undefined;
   #drainWaiters: { readonly level: number; readonly resolve: () => void }[] = [];
   #closeListeners: (() => void)[] = [];
+  /** Where frames go directly once the headers are out (HTTP/2 only). */
+  readonly #stream: ServerHttp2Stream | undefined;
+  /** Connect's first chunk went out: direct writes may follow it. */
+  #started = false;
+  #flushQueued = false;
+  /** The stream asked to wait for `drain` before more writes. */
+  #blocked = false;
 
-  constructor(codec: StreamCodec) {
+  constructor(codec: StreamCodec, stream: ServerHttp2Stream | undefined) {
     this.codec = codec;
+    this.#stream = stream;
   }
 
   get backlog(): number {
@@ -134,7 +159,41 @@ class Sink implements StreamSink {
   write(frame: Uint8Array): void {
     if (this.#closed) return;
     this.#frames.push(frame);
+    if (this.#direct()) {
+      if (!this.#flushQueued && !this.#blocked) {
+        this.#flushQueued = true;
+        queueMicrotask(() => {
+          this.#flushQueued = false;
+          this.#flushDirect();
+        });
+      }
+      return;
+    }
     this.#wakeReader();
+  }
+
+  /** Whether frames go straight to the HTTP/2 stream now. */
+  #direct(): boolean {
+    return this.#started && this.#stream !== undefined;
+  }
+
+  /** Writes every waiting frame to the HTTP/2 stream, unless it asked to wait. */
+  #flushDirect(force = false): void {
+    const stream = this.#stream;
+    if (!stream || this.#closed || (this.#blocked && !force)) return;
+    if (stream.destroyed || stream.closed) {
+      this.close();
+      return;
+    }
+    const chunk = this.#take();
+    if (!chunk) return;
+    if (!stream.write(chunk) && !this.#blocked) {
+      this.#blocked = true;
+      stream.once("drain", () => {
+        this.#blocked = false;
+        this.#flushDirect();
+      });
+    }
   }
 
   drained(level = 0): Promise<void> {
@@ -173,11 +232,22 @@ class Sink implements StreamSink {
     let result: IteratorResult<Uint8Array> | undefined;
     let failure: { readonly error: unknown } | undefined;
     let finished = false;
+    /** A chunk of connect's went out. */
+    let yielded = false;
     const iterator: AsyncIterator<Uint8Array> = {
       next: async () => {
+        // The adapter asks for a chunk only once it wrote the previous one (and the headers
+        // before the first): from then on frames may go to the stream directly.
+        if (yielded) this.#started = true;
         for (;;) {
-          const frames = this.#take();
-          if (frames) return { done: false, value: frames };
+          // Frames go out before connect's next chunk: directly (in order on the stream),
+          // or as a chunk of their own.
+          if (this.#direct()) {
+            if (result || failure) this.#flushDirect(true);
+          } else {
+            const frames = this.#take();
+            if (frames) return { done: false, value: frames };
+          }
           if (finished) return { done: true, value: undefined };
           if (failure) {
             finished = true;
@@ -192,6 +262,7 @@ class Sink implements StreamSink {
               this.close();
               return { done: true, value: undefined };
             }
+            yielded = true;
             return chunk;
           }
           if (!asking) {
@@ -210,7 +281,7 @@ class Sink implements StreamSink {
             );
           }
           // Asking connect for its next chunk may run the handler, which may write frames.
-          if (this.#frames.length > 0 || result || failure) continue;
+          if (result || failure || (this.#frames.length > 0 && !this.#direct())) continue;
           await new Promise<void>((resolve) => {
             this.#wake = resolve;
           });
