@@ -18,6 +18,7 @@ const cluster = await startNotificationsCluster({
   env: { PARLEY_NOTIFICATIONS_HEARTBEAT_INTERVAL: "300ms" },
 });
 test.after.always(() => cluster.close());
+// Serial: one test stops the shared redis-server, which must not happen under the others.
 
 /** A Subscribe stream read in the background. */
 class LiveStream {
@@ -61,7 +62,7 @@ async function open(t: ExecutionContext, index: number, call: object) {
   return stream;
 }
 
-test("a stream on one instance gets what Notify and MarkRead do on the other", async (t) => {
+test.serial("a stream on one instance gets what Notify and MarkRead do on the other", async (t) => {
   const alice = await cluster.register("alice");
   const onFirst = await open(t, 0, alice.call);
   const onSecond = await open(t, 1, alice.call);
@@ -93,7 +94,7 @@ test("a stream on one instance gets what Notify and MarkRead do on the other", a
   }
 });
 
-test("the same key sent to both instances at once creates one notification", async (t) => {
+test.serial("the same key sent to both instances at once creates one notification", async (t) => {
   const alice = await cluster.register("alice");
   const req = notifyRequest([alice.id]);
   const answers = await Promise.all([
@@ -110,7 +111,7 @@ test("the same key sent to both instances at once creates one notification", asy
   t.is((await edge.getUnreadCount({}, alice.call)).unreadCount, 1);
 });
 
-test("with Redis down, Notify still stores; other instances' streams catch up by heartbeat", async (t) => {
+test.serial("with Redis down, Notify still stores; other instances' streams catch up by heartbeat", async (t) => {
   const redis = cluster.redis;
   if (!redis) throw new Error("no redis");
   const alice = await cluster.register("alice");
