@@ -111,40 +111,43 @@ test.serial("the same key sent to both instances at once creates one notificatio
   t.is((await edge.getUnreadCount({}, alice.call)).unreadCount, 1);
 });
 
-test.serial("with Redis down, Notify still stores; other instances' streams catch up by heartbeat", async (t) => {
-  const redis = cluster.redis;
-  if (!redis) throw new Error("no redis");
-  const alice = await cluster.register("alice");
-  const onSecond = await open(t, 1, alice.call);
-  await redis.stop();
-  t.teardown(async () => {
-    await redis.start();
-  });
-  await waitUntil(
-    () => cluster.instances.every((i) => i.pubsub?.connected === false),
-    "both instances notice Redis is gone",
-  );
-  const res = await (await cluster.client("messaging", 0)).notify(notifyRequest([alice.id]));
-  t.is(res.results[0]?.outcome, NotifyOutcome.CREATED, "Notify does not depend on Redis");
-  await waitUntil(
-    () => onSecond.events.some((e) => e.payload.case === "heartbeat" && e.unreadCount === 1),
-    "a heartbeat on the other instance carries the new unread count",
-  );
-  t.false(
-    onSecond.events.some((e) => e.payload.case === "notificationCreated"),
-    "the event itself was lost with Redis (at most once, by contract nothing is replayed)",
-  );
+test.serial(
+  "with Redis down, Notify still stores; other instances' streams catch up by heartbeat",
+  async (t) => {
+    const redis = cluster.redis;
+    if (!redis) throw new Error("no redis");
+    const alice = await cluster.register("alice");
+    const onSecond = await open(t, 1, alice.call);
+    await redis.stop();
+    t.teardown(async () => {
+      await redis.start();
+    });
+    await waitUntil(
+      () => cluster.instances.every((i) => i.pubsub?.connected === false),
+      "both instances notice Redis is gone",
+    );
+    const res = await (await cluster.client("messaging", 0)).notify(notifyRequest([alice.id]));
+    t.is(res.results[0]?.outcome, NotifyOutcome.CREATED, "Notify does not depend on Redis");
+    await waitUntil(
+      () => onSecond.events.some((e) => e.payload.case === "heartbeat" && e.unreadCount === 1),
+      "a heartbeat on the other instance carries the new unread count",
+    );
+    t.false(
+      onSecond.events.some((e) => e.payload.case === "notificationCreated"),
+      "the event itself was lost with Redis (at most once, by contract nothing is replayed)",
+    );
 
-  await redis.start();
-  await waitUntil(
-    () => cluster.instances.every((i) => i.pubsub?.connected === true),
-    "both instances are back on Redis",
-  );
-  await (await cluster.client("messaging", 0)).notify(notifyRequest([alice.id]));
-  const after = await onSecond.waitFor(
-    "live delivery after Redis returned",
-    (e) => e.payload.case === "notificationCreated",
-  );
-  t.is(after.unreadCount, 2);
-  t.is(onSecond.error, undefined, "the stream stayed open throughout");
-});
+    await redis.start();
+    await waitUntil(
+      () => cluster.instances.every((i) => i.pubsub?.connected === true),
+      "both instances are back on Redis",
+    );
+    await (await cluster.client("messaging", 0)).notify(notifyRequest([alice.id]));
+    const after = await onSecond.waitFor(
+      "live delivery after Redis returned",
+      (e) => e.payload.case === "notificationCreated",
+    );
+    t.is(after.unreadCount, 2);
+    t.is(onSecond.error, undefined, "the stream stayed open throughout");
+  },
+);
