@@ -109,7 +109,7 @@ async function* afterLast<T>(items: AsyncIterable<T>, then: () => void): AsyncGe
 }
 
 /** Corrects `grpc-status` and `grpc-message` in gRPC trailers (or gRPC-Web trailer fields). */
-function correctTrailer(trailer: Headers, undecoded: boolean): void {
+export function correctTrailer(trailer: Headers, undecoded: boolean): void {
   const encoded = trailer.get("grpc-message");
   if (encoded === null) return;
   let message: string;

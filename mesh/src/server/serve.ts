@@ -1,8 +1,18 @@
 import { setMaxListeners } from "node:events";
 import { createSecureServer, type Http2Session } from "node:http2";
 import type { AddressInfo } from "node:net";
-import { type ConnectRouter, createContextValues, type Interceptor } from "@connectrpc/connect";
-import { type ConnectNodeAdapterOptions, connectNodeAdapter } from "@connectrpc/connect-node";
+import {
+  type ConnectRouter,
+  type ContextValues,
+  createContextValues,
+  type Interceptor,
+} from "@connectrpc/connect";
+import {
+  type ConnectNodeAdapterOptions,
+  compressionBrotli,
+  compressionGzip,
+  connectNodeAdapter,
+} from "@connectrpc/connect-node";
 import type { TokenVerifier } from "../auth/token-verifier.js";
 import { kClientAddress, kPeerService } from "../context.js";
 import { HealthRegistry } from "../health/health-registry.js";
@@ -15,6 +25,7 @@ import { serverTracingInterceptor } from "../interceptors/tracing-interceptor.js
 import { validationInterceptor } from "../interceptors/validation-interceptor.js";
 import type { Policy } from "../policy/policy.js";
 import type { Logger } from "../telemetry/logger.js";
+import { GrpcUnaryFastPath } from "./grpc-unary.js";
 import { peerOf } from "./peer-identity.js";
 import { createPlaintextServer } from "./plaintext-server.js";
 import { correctProtocolErrors, decodedMarker } from "./protocol-errors.js";
@@ -76,6 +87,10 @@ export interface Served {
  * Serves Connect, gRPC and gRPC-Web on one port with the mesh's interceptors (tracing, logging,
  * error mapping, access policy, validation) and `grpc.health.v1`, so a service's own code is
  * business logic only.
+ *
+ * Two shortcuts around connect's generic pipeline, each with the same interceptors and answers:
+ * plain gRPC unary calls are served by {@link GrpcUnaryFastPath}, and server streams may write
+ * pre-encoded frames through a {@link import("./stream-sink.js").StreamSink}.
  */
 export async function serve(options: ServeOptions): Promise<Served> {
   const health = new HealthRegistry(options.services);
@@ -91,8 +106,26 @@ export async function serve(options: ServeOptions): Promise<Served> {
     accessInterceptor({ policy: options.policy, tokens: options.tokens }),
     validationInterceptor(),
   ];
-  const rpc = connectNodeAdapter({
-    routes(router) {
+  const contextValues = (req: NodeRequest): ContextValues => {
+    const values = createContextValues();
+    const peer = peerOf(req);
+    if (peer) values.set(kPeerService, peer);
+    values.set(kClientAddress, clientAddress(req, peer?.name === "edge"));
+    if ("stream" in req) values.set(kHttp2Stream, req.stream);
+    return values;
+  };
+  const readMaxBytes = options.readMaxBytes ?? 4 * 1024 * 1024;
+  // gRPC unary calls skip connect's generic pipeline (same interceptors, same answers).
+  const grpcUnary = new GrpcUnaryFastPath({
+    interceptors,
+    shutdownSignal: shutdown.signal,
+    contextValues,
+    readMaxBytes,
+    acceptCompression: [compressionGzip, compressionBrotli],
+  });
+  const adapter = connectNodeAdapter({
+    routes(connectRouter) {
+      const router = grpcUnary.capture(connectRouter);
       options.routes(router);
       router.service(Health, createHealthService(health));
       // The adapter builds its routes from router.handlers once this returns.
@@ -102,15 +135,8 @@ export async function serve(options: ServeOptions): Promise<Served> {
     },
     interceptors,
     shutdownSignal: shutdown.signal,
-    readMaxBytes: options.readMaxBytes ?? 4 * 1024 * 1024,
-    contextValues(req) {
-      const values = createContextValues();
-      const peer = peerOf(req);
-      if (peer) values.set(kPeerService, peer);
-      values.set(kClientAddress, clientAddress(req, peer?.name === "edge"));
-      if ("stream" in req) values.set(kHttp2Stream, req.stream);
-      return values;
-    },
+    readMaxBytes,
+    contextValues,
     fallback(req, res) {
       void Promise.resolve(options.http?.(req, res) ?? false).then(
         (handled) => handled || notFound(res),
@@ -124,6 +150,10 @@ export async function serve(options: ServeOptions): Promise<Served> {
       );
     },
   });
+
+  const rpc = (req: NodeRequest, res: NodeResponse) => {
+    if (!grpcUnary.handle(req, res)) adapter(req, res);
+  };
 
   const sessions = new Set<Http2Session>();
   const track = (session: Http2Session) => {
