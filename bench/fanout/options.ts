@@ -21,6 +21,8 @@ export interface FanoutOptions {
   readonly busyShare: number;
   /** Parley: Subscribe streams multiplexed per HTTP/2 connection. */
   readonly streamsPerConnection: number;
+  /** Parley's load-generating client: the bench's own gRPC client, or connect-node's. */
+  readonly parleyClient: "lite" | "connect";
   /** Sends in flight beyond which the publisher skips (and counts) messages instead of queueing. */
   readonly maxInFlight: number;
   /** Which stacks to run; steps interleave them (rate 1: A B, rate 2: A B, ...). */
@@ -54,6 +56,9 @@ export const USAGE = `npm run bench:fanout [-- options]     (node --import tsx b
   --memberships=N           small channels per subscriber         FANOUT_MEMBERSHIPS  (2)
   --busy-share=X            share of messages to the busy channel FANOUT_BUSY_SHARE   (0.1)
   --streams-per-connection=N  Parley streams per HTTP/2 conn.     FANOUT_STREAMS_PER_CONNECTION (20)
+  --parley-client=lite|connect  Parley's subscribers and senders: FANOUT_PARLEY_CLIENT (lite)
+                            the bench's gRPC client over node:http2 (grpc-lite.ts) or
+                            connect-node's createGrpcTransport
   --max-in-flight=N         sends in flight before shedding       FANOUT_MAX_IN_FLIGHT (2000)
   --systems=LIST            parley,socketio                       FANOUT_SYSTEMS      (both)
   --stop-below=X            stop a system's steps after one that  FANOUT_STOP_BELOW   (0.5)
@@ -82,6 +87,7 @@ export function parseFanoutOptions(
       memberships: { type: "string" },
       "busy-share": { type: "string" },
       "streams-per-connection": { type: "string" },
+      "parley-client": { type: "string" },
       "max-in-flight": { type: "string" },
       systems: { type: "string" },
       "stop-below": { type: "string" },
@@ -136,6 +142,10 @@ export function parseFanoutOptions(
   const memberships = Math.round(
     number(values.memberships, "FANOUT_MEMBERSHIPS", 2, 0, Math.min(smallChannels, 100)),
   );
+  const parleyClient = values["parley-client"] ?? env.FANOUT_PARLEY_CLIENT ?? "lite";
+  if (parleyClient !== "lite" && parleyClient !== "connect") {
+    throw new Error(`--parley-client: "lite" or "connect", got "${parleyClient}"`);
+  }
   const streamQueueRaw = values["stream-queue"] ?? env.FANOUT_STREAM_QUEUE;
   const profileCoreRaw = values["profile-core"] ?? env.FANOUT_PROFILE_CORE;
   return {
@@ -149,6 +159,7 @@ export function parseFanoutOptions(
     streamsPerConnection: Math.round(
       number(values["streams-per-connection"], "FANOUT_STREAMS_PER_CONNECTION", 20, 1),
     ),
+    parleyClient,
     maxInFlight: Math.round(number(values["max-in-flight"], "FANOUT_MAX_IN_FLIGHT", 2000, 1)),
     systems: systems as SystemId[],
     stopBelow: number(values["stop-below"], "FANOUT_STOP_BELOW", 0.5, 0, 1),

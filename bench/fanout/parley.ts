@@ -1,11 +1,19 @@
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { type Client, ConnectError, createClient } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
-import { RecoveryStatus } from "@parley/gen/parley/messaging/v1/events_pb.js";
-import { MessagingService } from "@parley/gen/parley/messaging/v1/messaging_service_pb.js";
+import { type MessagingEvent, RecoveryStatus } from "@parley/gen/parley/messaging/v1/events_pb.js";
+import {
+  MessagingService,
+  SendMessageRequestSchema,
+  SendMessageResponseSchema,
+  SubscribeRequestSchema,
+  SubscribeResponseSchema,
+} from "@parley/gen/parley/messaging/v1/messaging_service_pb.js";
 import type { ServerChild } from "../lib/child.js";
 import { procCpuProbe } from "../lib/proc-cpu.js";
+import { GrpcLiteConnection } from "./grpc-lite.js";
 import type { DeliverySink, FanoutSystem, ServerProcess, SystemCounters } from "./system.js";
 import type { WorkloadPlan } from "./workload.js";
 
@@ -17,6 +25,9 @@ export interface BenchUser {
 
 type Messaging = Client<typeof MessagingService>;
 
+const SUBSCRIBE_PATH = `/${MessagingService.typeName}/${MessagingService.method.subscribe.name}`;
+const SEND_PATH = `/${MessagingService.typeName}/${MessagingService.method.sendMessage.name}`;
+
 export interface ParleyFanoutOptions {
   readonly plan: WorkloadPlan;
   readonly users: readonly BenchUser[];
@@ -26,6 +37,12 @@ export interface ParleyFanoutOptions {
   readonly extraProcesses: readonly ServerProcess[];
   readonly streamsPerConnection: number;
   readonly sink: DeliverySink;
+  /**
+   * The client the subscribers and publishers use: `lite` (the bench's own gRPC client over
+   * node:http2, see grpc-lite.ts) or `connect` (connect-node's createGrpcTransport). Both speak
+   * gRPC and decode every event in full; setup always uses connect.
+   */
+  readonly client: "lite" | "connect";
 }
 
 /** Parley's side: channels created over the API, one Subscribe stream per subscriber. */
@@ -57,10 +74,23 @@ export async function startParleyFanout(options: ParleyFanoutOptions): Promise<P
   // One client (= one HTTP/2 connection) per group of subscribers on each instance.
   const clients = new Map<string, Messaging>();
   const sessions: Http2SessionManager[] = [];
-  const clientOf = (subscriber: number): Messaging => {
+  const groupOf = (subscriber: number) => {
     const instance = subscriber % 2;
     const group = Math.floor(Math.floor(subscriber / 2) / options.streamsPerConnection);
-    const key = `${instance}/${group}`;
+    return { instance, key: `${instance}/${group}` };
+  };
+  const liteConnections = new Map<string, GrpcLiteConnection>();
+  const liteOf = (subscriber: number): GrpcLiteConnection => {
+    const { instance, key } = groupOf(subscriber);
+    let connection = liteConnections.get(key);
+    if (!connection) {
+      connection = new GrpcLiteConnection(`http://127.0.0.1:${instances[instance]!.port}`);
+      liteConnections.set(key, connection);
+    }
+    return connection;
+  };
+  const clientOf = (subscriber: number): Messaging => {
+    const { instance, key } = groupOf(subscriber);
     let client = clients.get(key);
     if (!client) {
       const baseUrl = `http://127.0.0.1:${instances[instance]!.port}`;
@@ -122,6 +152,26 @@ export async function startParleyFanout(options: ParleyFanoutOptions): Promise<P
         ready = resolve;
       }),
     );
+    const onEvent = (event: MessagingEvent | undefined) => {
+      if (!event) return;
+      const payload = event.payload;
+      if (payload.case === "messageCreated") {
+        sink.message(payload.value.message?.text ?? "", performance.now());
+      } else {
+        sink.other();
+      }
+      if (event.offset > 0n) {
+        positions.set(event.channelId, { epoch: event.epoch, offset: event.offset });
+      } else if (payload.case === "subscribed") {
+        for (const channel of payload.value.channels) {
+          // Recovered channels continue from our position; the others start at the head.
+          if (channel.recovery !== RecoveryStatus.RECOVERED || !positions.has(channel.channelId)) {
+            positions.set(channel.channelId, { epoch: channel.epoch, offset: channel.offset });
+          }
+        }
+        ready();
+      }
+    };
     const loop = async () => {
       while (!closing) {
         const request = [...positions].map(([channelId, p]) => ({
@@ -130,34 +180,23 @@ export async function startParleyFanout(options: ParleyFanoutOptions): Promise<P
           offset: p.offset,
         }));
         try {
-          for await (const res of client.subscribe(
-            { positions: request },
-            { ...auth[i], signal: abort.signal },
-          )) {
-            const event = res.event;
-            if (!event) continue;
-            const payload = event.payload;
-            if (payload.case === "messageCreated") {
-              sink.message(payload.value.message?.text ?? "", performance.now());
-            } else {
-              sink.other();
-            }
-            if (event.offset > 0n) {
-              positions.set(event.channelId, { epoch: event.epoch, offset: event.offset });
-            } else if (payload.case === "subscribed") {
-              for (const channel of payload.value.channels) {
-                // Recovered channels continue from our position; the others start at the head.
-                if (
-                  channel.recovery !== RecoveryStatus.RECOVERED ||
-                  !positions.has(channel.channelId)
-                ) {
-                  positions.set(channel.channelId, {
-                    epoch: channel.epoch,
-                    offset: channel.offset,
-                  });
-                }
-              }
-              ready();
+          if (options.client === "lite") {
+            await liteOf(i).serverStream(
+              SUBSCRIBE_PATH,
+              { authorization: `Bearer ${users[i]!.accessToken}` },
+              toBinary(
+                SubscribeRequestSchema,
+                create(SubscribeRequestSchema, { positions: request }),
+              ),
+              (bytes) => onEvent(fromBinary(SubscribeResponseSchema, bytes).event),
+              abort.signal,
+            );
+          } else {
+            for await (const res of client.subscribe(
+              { positions: request },
+              { ...auth[i], signal: abort.signal },
+            )) {
+              onEvent(res.event);
             }
           }
           if (closing) return;
@@ -184,18 +223,27 @@ export async function startParleyFanout(options: ParleyFanoutOptions): Promise<P
     id: "parley",
     label: "Parley (2 messaging instances)",
     channelIds,
-    connections: clients.size,
+    connections: options.client === "lite" ? liteConnections.size : clients.size,
     processes: [
       { label: "messaging A", cpu: procCpuProbe(instances[0].pid) },
       { label: "messaging B", cpu: procCpuProbe(instances[1].pid) },
       ...options.extraProcesses,
     ],
     send(channel, author, text) {
+      const request = { channelId: channelIds[channel]!, text, idempotencyKey: randomUUID() };
+      if (options.client === "lite") {
+        return liteOf(author)
+          .unary(
+            SEND_PATH,
+            { authorization: `Bearer ${users[author]!.accessToken}` },
+            toBinary(SendMessageRequestSchema, create(SendMessageRequestSchema, request)),
+          )
+          .then((bytes) => {
+            fromBinary(SendMessageResponseSchema, bytes);
+          });
+      }
       return clientOf(author)
-        .sendMessage(
-          { channelId: channelIds[channel]!, text, idempotencyKey: randomUUID() },
-          auth[author],
-        )
+        .sendMessage(request, auth[author])
         .then(() => undefined);
     },
     counters(): SystemCounters {
@@ -206,6 +254,7 @@ export async function startParleyFanout(options: ParleyFanoutOptions): Promise<P
       abort.abort();
       await Promise.allSettled(loops);
       for (const session of sessions) session.abort();
+      for (const connection of liteConnections.values()) connection.close();
     },
   };
 }

@@ -111,6 +111,7 @@ async function main(opts: FanoutOptions): Promise<void> {
         extraProcesses: [redisProcess],
         streamsPerConnection: opts.streamsPerConnection,
         sink: deliveries,
+        client: opts.parleyClient,
       });
       parleyChannelIds = parley.channelIds;
       systems.push(parley);
@@ -272,7 +273,7 @@ function printHeader(opts: FanoutOptions, cores: CpuPlan, plan: WorkloadPlan): v
     `steps: ${opts.rates.join(", ")} msg/s offered (open loop), ${opts.warmupSeconds} s warm-up + ${opts.seconds} s measured each; a system stops stepping up after a step that delivered < ${fmt(100 * opts.stopBelow)}% of what it owed`,
   );
   console.log(
-    `Parley: ${opts.streamsPerConnection} Subscribe streams per HTTP/2 connection (connect-node gRPC), LOG_LEVEL=${opts.logLevel}, send limit off, stream queue ${opts.streamQueue ?? "default (1000)"}; Socket.IO: one websocket per subscriber`,
+    `Parley: ${opts.streamsPerConnection} Subscribe streams per HTTP/2 connection (gRPC; client: ${opts.parleyClient === "lite" ? "the bench's own over node:http2, every event decoded with protobuf-es" : "connect-node"}), LOG_LEVEL=${opts.logLevel}, send limit off, stream queue ${opts.streamQueue ?? "default (1000)"}; Socket.IO: one websocket per subscriber`,
   );
   console.log();
 }
