@@ -96,6 +96,62 @@ export function decodeEvent(bytes: Uint8Array): MessagingEvent {
   return event;
 }
 
+/** Where a durable event sits in its channel, read without decoding the rest of the event. */
+export interface EventPosition {
+  readonly channelId: string;
+  readonly epoch: string;
+  readonly offset: number;
+}
+
+const utf8 = new TextDecoder();
+
+/**
+ * Reads `channel_id` (1), `epoch` (2) and `offset` (3) off an encoded `MessagingEvent` without
+ * decoding the rest, so an instance drops a duplicate (its own event coming back from the bus)
+ * for a few bytes' work. Relies on fields being written in field-number order, as protobuf-es
+ * (and every mainstream encoder) writes them; anything unexpected answers undefined and the
+ * caller decodes the event properly.
+ */
+export function peekPosition(bytes: Uint8Array): EventPosition | undefined {
+  let at = 0;
+  let channelId = "";
+  let epoch = "";
+  let offset = 0;
+  const varint = (): number | undefined => {
+    let value = 0;
+    let scale = 1;
+    for (let i = 0; i < 8 && at < bytes.length; i++) {
+      const byte = bytes[at++] as number;
+      value += (byte & 0x7f) * scale;
+      if (byte < 0x80) return value;
+      scale *= 0x80;
+    }
+    return undefined;
+  };
+  while (at < bytes.length) {
+    const tag = varint();
+    if (tag === undefined) return undefined;
+    const field = Math.floor(tag / 8);
+    const wireType = tag & 7;
+    if (field > 3) break;
+    if (field === 3 && wireType === 0) {
+      const value = varint();
+      if (value === undefined || value > Number.MAX_SAFE_INTEGER) return undefined;
+      offset = value;
+    } else if ((field === 1 || field === 2) && wireType === 2) {
+      const length = varint();
+      if (length === undefined || at + length > bytes.length) return undefined;
+      const text = utf8.decode(bytes.subarray(at, at + length));
+      at += length;
+      if (field === 1) channelId = text;
+      else epoch = text;
+    } else {
+      return undefined;
+    }
+  }
+  return { channelId, epoch, offset };
+}
+
 function payloadOf(payload: ChannelEventPayload): MessagingEvent["payload"] {
   switch (payload.case) {
     case "messageCreated":

@@ -13,7 +13,8 @@ import { MessageSchema } from "@parley/gen/parley/messaging/v1/message_pb.js";
 import { SubscribeResponseSchema } from "@parley/gen/parley/messaging/v1/messaging_service_pb.js";
 import { frameMessage } from "@parley/mesh";
 import test from "ava";
-import { decodeEvent, encodeChannelEvent, encodeEvent } from "../src/event-codec.js";
+import fc from "fast-check";
+import { decodeEvent, encodeChannelEvent, encodeEvent, peekPosition } from "../src/event-codec.js";
 import { subscribeResponseFrame } from "../src/live/event-frames.js";
 
 function messageEvent(text: string): MessagingEvent {
@@ -82,4 +83,44 @@ test("the bytes the store encoded decode to the very event object they came from
   const copy = decodeEvent(new Uint8Array(bytes));
   t.not(copy, event);
   t.deepEqual(toBinary(MessagingEventSchema, copy), bytes);
+});
+
+test("peekPosition reads channel, epoch and offset of any encoded event, and never throws", (t) => {
+  fc.assert(
+    fc.property(
+      fc.string(),
+      fc.string({ maxLength: 64 }),
+      fc.bigInt({ min: 0n, max: BigInt(Number.MAX_SAFE_INTEGER) }),
+      fc.string(),
+      (channelId, epoch, offset, text) => {
+        const bytes = toBinary(
+          MessagingEventSchema,
+          create(MessagingEventSchema, {
+            channelId,
+            epoch,
+            offset,
+            time: { seconds: 5n, nanos: 1 },
+            payload: {
+              case: "messageCreated",
+              value: create(MessageCreatedSchema, { message: create(MessageSchema, { text }) }),
+            },
+          }),
+        );
+        const position = peekPosition(bytes);
+        return (
+          position?.channelId === channelId &&
+          position.epoch === epoch &&
+          position.offset === Number(offset)
+        );
+      },
+    ),
+  );
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 64 }), (bytes) => {
+      peekPosition(bytes);
+      return true;
+    }),
+  );
+  t.is(peekPosition(new Uint8Array(0))?.offset, 0, "an empty event is at offset 0");
+  t.is(peekPosition(new Uint8Array([0x1a, 0xff])), undefined, "a cut varint is no position");
 });

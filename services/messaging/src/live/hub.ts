@@ -3,7 +3,7 @@ import {
   type MessagingEvent,
 } from "@parley/gen/parley/messaging/v1/events_pb.js";
 import * as errors from "../errors.js";
-import { authorReadStateEvent, decodeEvent } from "../event-codec.js";
+import { authorReadStateEvent, decodeEvent, peekPosition } from "../event-codec.js";
 import type { ChannelStore, EventLog, Logger, PubSub, StoredEvent } from "../ports.js";
 import type { Subscriber } from "./subscriber.js";
 import {
@@ -184,6 +184,13 @@ export class Hub {
   // ---- Bus handlers ----
 
   #onChannelEvent(bytes: Uint8Array): void {
+    // A durable event this instance already routed (typically its own, back from the bus) is
+    // dropped before it is decoded.
+    const position = peekPosition(bytes);
+    if (position && position.offset > 0) {
+      const seen = this.#seen.get(position.channelId);
+      if (seen && seen.epoch === position.epoch && position.offset <= seen.offset) return;
+    }
     const event = this.#decode(bytes, CHANNEL_EVENTS_TOPIC);
     if (!event?.channelId) return;
     if (event.offset > 0n) {
