@@ -208,6 +208,15 @@ export function tooManyMessages(retryAfterMs: number): DomainError {
   return rateLimited("messages", retryAfterMs);
 }
 
+/** This instance has as many SendMessage calls in hand as it takes: retry shortly. */
+export function sendsOverloaded(): DomainError {
+  return new DomainError(
+    Code.ResourceExhausted,
+    "the server is busy with other messages; try again in 1 second",
+    { metadata: { "retry-after": "1" } },
+  );
+}
+
 export function directoryUnavailable(cause: unknown): DomainError {
   return new DomainError(
     Code.Unavailable,

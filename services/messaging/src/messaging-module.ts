@@ -51,7 +51,18 @@ export interface CreateMessagingOptions {
   readonly presenceStore?: PresenceStore | undefined;
   /** Default: the wall clock. */
   readonly clock?: Clock | undefined;
+  /**
+   * SendMessage calls this instance works on at once before it answers `resource_exhausted`
+   * (default {@link DEFAULT_MAX_SENDS_IN_FLIGHT}).
+   */
+  readonly maxSendsInFlight?: number | undefined;
 }
+
+/**
+ * SendMessage calls one instance takes on at once: at the ~1 ms of work each costs when the
+ * instance is saturated (bench/README.md), a quarter of a second of queued sends.
+ */
+export const DEFAULT_MAX_SENDS_IN_FLIGHT = 256;
 
 /** A running messaging module: what the single-process server and messaging's main wire up. */
 export interface Messaging {
@@ -133,6 +144,7 @@ export async function createMessaging(
         eventRetentionCount: config.eventRetentionCount,
         eventRetentionMs: config.eventRetentionMs,
         streamQueueLimit: config.streamQueueLimit,
+        maxSendsInFlight: options.maxSendsInFlight ?? DEFAULT_MAX_SENDS_IN_FLIGHT,
       },
     });
 

@@ -280,6 +280,7 @@ test("the 2,000-membership limit is failed_precondition (limit lowered for the t
       eventRetentionCount: 1000,
       eventRetentionMs: 86_400_000,
       streamQueueLimit: 100,
+      maxSendsInFlight: 256,
     },
   });
   const client = createClient(

@@ -1,5 +1,6 @@
 import { Code } from "@connectrpc/connect";
 import test from "ava";
+import type { UserDirectory } from "../src/ports.js";
 import {
   createChannel,
   key,
@@ -518,4 +519,53 @@ test("sending too fast is resource_exhausted with retry-after; retries of sent m
   h.clock.advance(6_000);
   await send(h.client, alice, channel.id, "4");
   t.pass();
+});
+
+test("an instance with as many sends in hand as it takes refuses more with resource_exhausted and retry-after", async (t) => {
+  // Mention lookups wait on a gate, so sends stay in hand as long as the test wants.
+  let open: () => void = () => {};
+  const gate = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  let directory: UserDirectory | undefined;
+  const gated: UserDirectory = {
+    lookupByIds: (ids) => directory?.lookupByIds(ids) ?? Promise.resolve(new Map()),
+    lookupByUsernames: async (names) => {
+      await gate;
+      return directory?.lookupByUsernames(names) ?? new Map();
+    },
+  };
+  const h = await startMessaging(t, { extra: { maxSendsInFlight: 2, users: gated } });
+  directory = h.users;
+  const alice = h.person("alice");
+  h.person("bob");
+  const channel = await createChannel(h.client, alice, "busy-instance");
+  const held = [1, 2].map((n) =>
+    h.client.sendMessage(
+      { channelId: channel.id, text: `@bob number ${n}`, idempotencyKey: key() },
+      alice.call,
+    ),
+  );
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  const retryKey = key();
+  const refused = await rejection(() =>
+    h.client.sendMessage(
+      { channelId: channel.id, text: "the third", idempotencyKey: retryKey },
+      alice.call,
+    ),
+  );
+  t.is(refused.code, Code.ResourceExhausted);
+  t.is(refused.metadata.get("retry-after"), "1");
+  open();
+  const sent = await Promise.all(held);
+  t.deepEqual(
+    sent.map((r) => r.message?.seq),
+    [1n, 2n],
+  );
+  // Retried (same key) once the instance has room: stored once, after the others.
+  const retried = await h.client.sendMessage(
+    { channelId: channel.id, text: "the third", idempotencyKey: retryKey },
+    alice.call,
+  );
+  t.is(retried.message?.seq, 3n);
 });

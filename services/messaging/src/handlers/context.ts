@@ -30,6 +30,12 @@ export interface MessagingServiceSettings {
   readonly eventRetentionCount: number;
   readonly eventRetentionMs: number;
   readonly streamQueueLimit: number;
+  /**
+   * SendMessage calls one instance works on at once; past it a call is refused at once with
+   * `resource_exhausted` and `retry-after` (the client retries with the same idempotency key)
+   * rather than queued behind seconds of work the fan-out could not deliver in time.
+   */
+  readonly maxSendsInFlight: number;
 }
 
 /** Everything the use cases need, already built: no I/O happens while assembling the service. */

@@ -3,7 +3,9 @@ import type { ServiceImpl } from "@connectrpc/connect";
 import type {
   ListMessagesRequest,
   MessagingService,
+  SendMessageRequest,
 } from "@parley/gen/parley/messaging/v1/messaging_service_pb.js";
+import type { AuthenticatedUser } from "@parley/mesh";
 import { isReactionEmoji } from "../emoji.js";
 import * as errors from "../errors.js";
 import { MAX_REACTION_EMOJIS } from "../limits.js";
@@ -78,58 +80,71 @@ export function messageHandlers(kit: HandlerKit): MessageMethods {
     return (await messages.reactionsOf([message.id], viewerId)).get(message.id) ?? [];
   }
 
+  async function send(req: SendMessageRequest, user: AuthenticatedUser) {
+    const key = req.idempotencyKey.toLowerCase();
+    const threadRootId = req.threadRootId === "" ? null : req.threadRootId.toLowerCase();
+    const requestHash = sendRequestHash(req.channelId, threadRootId ?? "", req.text);
+    // A retry of a stored message is answered from the store: no rate limit, no lookups.
+    const retry = (await messages.findIdempotencyKey(user.id, key)) !== undefined;
+    let channel: ChannelRecord | undefined;
+    let mentionCandidates: string[] = [];
+    if (!retry) {
+      ({ channel } = await kit.asMember(req.channelId, user));
+      if (kit.deps.sendLimiter) {
+        const decision = await kit.deps.sendLimiter.take(`send:${user.id}`);
+        if (!decision.allowed) throw errors.tooManyMessages(decision.retryAfterMs);
+      }
+      mentionCandidates = await kit.mentions(req.text, {
+        userId: user.id,
+        channelId: req.channelId,
+      });
+    }
+    const result = await messages.sendMessage({
+      id: randomUUID(),
+      channelId: req.channelId,
+      authorId: user.id,
+      text: req.text,
+      threadRootId,
+      mentionCandidates,
+      idempotencyKey: key,
+      requestHash,
+      now: kit.now(),
+    });
+    if (result.kind !== "ok") throw refusal(result, user.id);
+    const sent = result.value;
+    if (!sent.created) {
+      return { message: toMessageProto(sent.message, await reactionsFor(sent.message, user.id)) };
+    }
+    // The author's read position moved to this message: every instance tells the author's
+    // streams from the message_created event itself (Hub), no read_state_changed is published.
+    logger.debug(
+      { userId: user.id, channelId: req.channelId, seq: sent.message.seq },
+      "message sent",
+    );
+    channel ??= await kit.deps.channels.getChannel(req.channelId);
+    if (channel) {
+      await notifyAbout(sent.message, channel, {
+        mentioned: sent.message.mentionedUserIds,
+        threadParticipants: sent.threadParticipants,
+        directParticipants: sent.directParticipants,
+      });
+    }
+    return { message: toMessageProto(sent.message) };
+  }
+
+  /** SendMessage calls in hand on this instance (see `maxSendsInFlight`). */
+  let sendsInFlight = 0;
+
   return {
     async sendMessage(req, ctx) {
       const user = signedIn(ctx);
-      const key = req.idempotencyKey.toLowerCase();
-      const threadRootId = req.threadRootId === "" ? null : req.threadRootId.toLowerCase();
-      const requestHash = sendRequestHash(req.channelId, threadRootId ?? "", req.text);
-      // A retry of a stored message is answered from the store: no rate limit, no lookups.
-      const retry = (await messages.findIdempotencyKey(user.id, key)) !== undefined;
-      let channel: ChannelRecord | undefined;
-      let mentionCandidates: string[] = [];
-      if (!retry) {
-        ({ channel } = await kit.asMember(req.channelId, user));
-        if (kit.deps.sendLimiter) {
-          const decision = await kit.deps.sendLimiter.take(`send:${user.id}`);
-          if (!decision.allowed) throw errors.tooManyMessages(decision.retryAfterMs);
-        }
-        mentionCandidates = await kit.mentions(req.text, {
-          userId: user.id,
-          channelId: req.channelId,
-        });
+      if (sendsInFlight >= kit.deps.settings.maxSendsInFlight) throw errors.sendsOverloaded();
+      sendsInFlight++;
+      try {
+        return await send(req, user);
+      } finally {
+        sendsInFlight--;
       }
-      const result = await messages.sendMessage({
-        id: randomUUID(),
-        channelId: req.channelId,
-        authorId: user.id,
-        text: req.text,
-        threadRootId,
-        mentionCandidates,
-        idempotencyKey: key,
-        requestHash,
-        now: kit.now(),
-      });
-      if (result.kind !== "ok") throw refusal(result, user.id);
-      const sent = result.value;
-      if (!sent.created) {
-        return { message: toMessageProto(sent.message, await reactionsFor(sent.message, user.id)) };
-      }
-      // The author's read position moved to this message: every instance tells the author's
-      // streams from the message_created event itself (Hub), no read_state_changed is published.
-      logger.debug(
-        { userId: user.id, channelId: req.channelId, seq: sent.message.seq },
-        "message sent",
-      );
-      channel ??= await kit.deps.channels.getChannel(req.channelId);
-      if (channel) {
-        await notifyAbout(sent.message, channel, {
-          mentioned: sent.message.mentionedUserIds,
-          threadParticipants: sent.threadParticipants,
-          directParticipants: sent.directParticipants,
-        });
-      }
-      return { message: toMessageProto(sent.message) };
     },
 
     async getMessage(req, ctx) {
