@@ -48,7 +48,7 @@ export interface FanoutOptions {
 
 export const USAGE = `npm run bench:fanout [-- options]     (node --import tsx bench/fanout/run.ts)
 
-  --rates=LIST              publish rates, msg/s, one step each   FANOUT_RATES        (50,100,150,200,400,800,1600,3200)
+  --rates=LIST              publish rates, msg/s, one step each   FANOUT_RATES        (50,100,200,400,600,800,1200,1600,3200)
   --seconds=N               measured window per step              FANOUT_SECONDS      (4)
   --warmup=N                sending before each window            FANOUT_WARMUP       (1)
   --subscribers=N           accounts with one live stream each    FANOUT_SUBSCRIBERS  (200)
@@ -122,7 +122,7 @@ export function parseFanoutOptions(
     }
     return value;
   };
-  const rates = (values.rates ?? env.FANOUT_RATES ?? "50,100,150,200,400,800,1600,3200")
+  const rates = (values.rates ?? env.FANOUT_RATES ?? "50,100,200,400,600,800,1200,1600,3200")
     .split(",")
     .map((r) => Number(r.trim()));
   if (rates.length === 0 || rates.some((r) => !Number.isFinite(r) || r <= 0)) {

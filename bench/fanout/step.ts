@@ -19,7 +19,10 @@ export interface StepResult {
   readonly firstError: string | undefined;
   /** Bench messages received by subscribers inside the window, per second. */
   readonly deliveredPerSecond: number;
-  /** What the messages sent in the window owed (one per member), per second of window. */
+  /**
+   * What the messages sent in the window owed (one per member), per second of window; a send
+   * the server refused owes nothing (it is an error instead).
+   */
   readonly owedPerSecond: number;
   /** Of the deliveries owed for messages sent in the window, the share that arrived (drain included). */
   readonly completeness: number;
@@ -225,6 +228,9 @@ export async function runStep(options: StepOptions): Promise<StepResult> {
       },
       (err: unknown) => {
         inFlight--;
+        // A refused send (say resource_exhausted from an overloaded server) owes nothing: it is
+        // counted as an error, and `arrived` stays about the messages the server accepted.
+        ledger.owed[seq] = 0;
         if (!counted) return;
         sendErrors++;
         firstError ??= err instanceof Error ? err.message : String(err);
