@@ -66,6 +66,34 @@ test("writes of one turn commit together, in order; one that throws is undone al
   t.false(db.inTransaction);
 });
 
+test("a write alone in its turn that throws leaves nothing behind, and the next one commits", async (t) => {
+  const { db } = open(t);
+  const committed: number[][] = [];
+  const group = new GroupCommit(db, {
+    busyTimeoutMs: 1000,
+    onCommitted: (events) => committed.push(events.map((e) => e.offset)),
+  });
+  const insert = db.prepare("INSERT INTO items (n) VALUES (?)");
+  const failed = await group
+    .run(() => {
+      insert.run(7);
+      throw new Error("fails after its insert");
+    })
+    .then(
+      () => "committed",
+      (err: Error) => err.message,
+    );
+  t.is(failed, "fails after its insert");
+  t.false(db.inTransaction);
+  const next = await group.run(() => {
+    insert.run(8);
+    return { value: "ok", events: [event(8)] };
+  });
+  t.is(next, "ok");
+  t.deepEqual(db.prepare("SELECT n FROM items").all(), [{ n: 8 }]);
+  t.deepEqual(committed, [[8]]);
+});
+
 test("a write sees the writes queued before it (same transaction, in order)", async (t) => {
   const { db } = open(t);
   const group = new GroupCommit(db, { busyTimeoutMs: 1000, onCommitted: () => {} });

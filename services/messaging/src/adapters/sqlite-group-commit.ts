@@ -110,8 +110,16 @@ export class GroupCommit {
     const batch = this.#queue.splice(0, this.#maxBatch);
     const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
     const events: StoredEvent[] = [];
+    // A write alone in its transaction needs no savepoint: if it throws, the rollback undoes it.
+    const alone = batch.length === 1;
     try {
       for (const pending of batch) {
+        if (alone) {
+          const outcome = pending.work();
+          outcomes.push({ ok: true, value: outcome.value });
+          events.push(...outcome.events);
+          continue;
+        }
         // A savepoint per write: one that throws is undone alone.
         this.#savepoint.run();
         try {
