@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { setMaxListeners } from "node:events";
 import { setTimeout as sleep } from "node:timers/promises";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { type Client, ConnectError, createClient } from "@connectrpc/connect";
@@ -140,6 +141,8 @@ export async function startParleyFanout(options: ParleyFanoutOptions): Promise<P
   let lastReconnectReason: string | undefined;
   let closing = false;
   const abort = new AbortController();
+  // Every subscriber's stream listens to it.
+  setMaxListeners(Number.POSITIVE_INFINITY, abort.signal);
   const readies: Promise<void>[] = [];
   const loops: Promise<void>[] = [];
 
