@@ -365,11 +365,13 @@ function printResults(
       pct(r.clientCpuMs, r.wallMs),
       others(r, cores),
       String(r.reconnects),
-      r.sendErrors + r.shed === 0
-        ? "0"
-        : `${r.sendErrors}${r.shed ? ` +${r.shed} shed` : ""}${r.firstError ? ` (${r.firstError.slice(0, 60)})` : ""}`,
+      r.sendErrors + r.shed === 0 ? "0" : `${r.sendErrors}${r.shed ? ` +${r.shed} shed` : ""}`,
     ]),
   );
+  const failed = results.filter((r) => r.firstError);
+  for (const r of failed) {
+    console.log(`  first send error at ${r.system.id} ${r.rate}: ${r.firstError?.slice(0, 120)}`);
+  }
   console.log(
     "  delivered/s: bench messages received by subscribers in the window; owed/s: what the window's accepted sends owed\n" +
       "  (one per member; a refused send is an error and owes nothing); arrived: share of that which arrived (waiting up to 15 s\n" +
