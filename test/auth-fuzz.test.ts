@@ -15,10 +15,10 @@ import { cheapHasher } from "../services/auth/test/helpers/harness.js";
 import { captureLogger, startAuthServer } from "./support/auth-server.js";
 import {
   callRpc,
+  describeAnswer,
   describeOutcome,
   garbageAuthorization,
   grpcBodyArbitrary,
-  grpcStatusOf,
   h2Request,
   http1Request,
   httpRequestArbitrary,
@@ -26,8 +26,9 @@ import {
   jsonEncodable,
   protoBodyArbitrary,
   type RawResponse,
+  responseFault,
   SERVER_FAULT_CODES,
-  SERVER_FAULT_GRPC_STATUSES,
+  sendRawBodies,
   serviceRequestArbitraries,
 } from "./support/fuzz.js";
 
@@ -261,41 +262,12 @@ for (const { method, requests } of rpcs) {
   });
 }
 
-/**
- * A response that means the server failed: 5xx, or a gRPC status of a server fault. The one 5xx
- * the Connect protocol prescribes for a caller's mistake is allowed: 501 `unimplemented` for a
- * compression the server does not support.
- */
-function faultOf(res: RawResponse): string | undefined {
-  const text = res.body.toString("utf8");
-  if (
-    res.status === 501 &&
-    /^\{"code":"unimplemented","message":"unknown compression /.test(text)
-  ) {
-    return undefined;
-  }
-  if (res.status >= 500) return `HTTP ${res.status}: ${text.slice(0, 300)}`;
-  const status = grpcStatusOf(res);
-  if (status !== undefined && SERVER_FAULT_GRPC_STATUSES.has(status)) {
-    const message = res.trailers["grpc-message"] ?? res.headers["grpc-message"];
-    return `grpc-status ${status}: ${decodeURIComponent(String(message ?? ""))}`;
-  }
-  return undefined;
-}
-
-/** "HTTP 400", or "HTTP 200 grpc-status 3" for gRPC. */
-function describeAnswer(res: RawResponse): string {
-  const status = grpcStatusOf(res);
-  return `HTTP ${res.status}${status === undefined ? "" : ` grpc-status ${status}`}`;
-}
-
 // 2. Random bodies under each content type the RPC paths accept.
 for (const { method, requests: messages } of rpcs) {
   test.serial(
     `${method.name}: random bodies never get 5xx or a server-fault grpc-status`,
     async (t) => {
       const logged = log.lines().length;
-      const path = `/${AuthService.typeName}/${method.name}`;
       const answers = new Tally();
       await fc.assert(
         fc.asyncProperty(
@@ -304,40 +276,16 @@ for (const { method, requests: messages } of rpcs) {
           grpcBodyArbitrary(method.input, messages),
           bearers,
           async (protoBody, jsonBody, grpcBody, bearer) => {
-            const headers = await headersFor(bearer);
-            const attempts: [string, () => Promise<RawResponse>][] = [
-              [
-                "Connect application/proto",
-                () =>
-                  http1Request(baseUrl, {
-                    path,
-                    headers: { ...headers, "content-type": "application/proto" },
-                    body: protoBody,
-                  }),
-              ],
-              [
-                "Connect application/json",
-                () =>
-                  http1Request(baseUrl, {
-                    path,
-                    headers: { ...headers, "content-type": "application/json" },
-                    body: jsonBody,
-                  }),
-              ],
-              [
-                "gRPC application/grpc",
-                () =>
-                  h2Request(baseUrl, {
-                    path,
-                    headers: { ...headers, "content-type": "application/grpc", te: "trailers" },
-                    body: grpcBody,
-                  }),
-              ],
-            ];
-            for (const [name, send] of attempts) {
-              const res = await send();
+            const answered = await sendRawBodies(
+              baseUrl,
+              AuthService,
+              method,
+              { proto: protoBody, json: jsonBody, grpc: grpcBody },
+              await headersFor(bearer),
+            );
+            for (const [name, res] of answered) {
               answers.add(describeAnswer(res));
-              const fault = faultOf(res);
+              const fault = responseFault(res);
               if (fault) throw new Error(`${method.name}, ${name}: ${fault}`);
             }
           },
@@ -367,7 +315,7 @@ test.serial("random HTTP requests never get 5xx, over HTTP/1.1 and HTTP/2", asyn
         ];
         for (const [name, res] of results) {
           answers.add(describeAnswer(res));
-          const fault = faultOf(res);
+          const fault = responseFault(res);
           if (fault)
             throw new Error(`${request.method} ${request.path.slice(0, 80)} (${name}): ${fault}`);
         }

@@ -31,19 +31,15 @@ import test from "ava";
 import fc from "fast-check";
 import {
   callRpc,
+  describeAnswer,
   describeOutcome,
   garbageAuthorization,
-  grpcBodyArbitrary,
-  grpcStatusOf,
-  h2Request,
-  http1Request,
-  jsonBodyArbitrary,
   jsonEncodable,
-  protoBodyArbitrary,
-  type RawResponse,
+  rawBodiesArbitrary,
   requestArbitrary,
+  responseFault,
   SERVER_FAULT_CODES,
-  SERVER_FAULT_GRPC_STATUSES,
+  sendRawBodies,
 } from "./support/fuzz.js";
 import {
   createChannel,
@@ -372,79 +368,24 @@ for (const method of MessagingService.methods) {
   });
 }
 
-/** A response that means the server failed: 5xx, or a gRPC status of a server fault. */
-function faultOf(res: RawResponse): string | undefined {
-  const text = res.body.toString("utf8");
-  // The one 5xx Connect prescribes for a caller's mistake: a compression it does not support.
-  if (
-    res.status === 501 &&
-    /^\{"code":"unimplemented","message":"unknown compression /.test(text)
-  ) {
-    return undefined;
-  }
-  if (res.status >= 500) return `HTTP ${res.status}: ${text.slice(0, 300)}`;
-  const status = grpcStatusOf(res);
-  if (status !== undefined && SERVER_FAULT_GRPC_STATUSES.has(status)) {
-    const message = res.trailers["grpc-message"] ?? res.headers["grpc-message"];
-    return `grpc-status ${status}: ${decodeURIComponent(String(message ?? ""))}`;
-  }
-  return undefined;
-}
-
 test.serial(
   "random bodies for every RPC never get 5xx or a server-fault grpc-status",
   async (t) => {
     const logged = server.log.lines().length;
     const answers = new Tally();
-    const bodies = fc.constantFrom(...MessagingService.methods).chain((method) => {
-      const messages = requestArbitrary(method);
-      return fc.tuple(
-        fc.constant(method),
-        protoBodyArbitrary(method.input, messages),
-        jsonBodyArbitrary(method.input, messages),
-        grpcBodyArbitrary(method.input, messages),
-      );
-    });
+    const bodies = rawBodiesArbitrary(MessagingService);
     await fc.assert(
-      fc.asyncProperty(bodies, bearers, async ([method, protoBody, jsonBody, grpcBody], bearer) => {
-        const headers = headersFor(bearer);
-        const path = `/${MessagingService.typeName}/${method.name}`;
-        // Server streams take Connect's streaming content types; unary methods the plain ones.
-        const connect = method.methodKind === "unary" ? "application/" : "application/connect+";
-        const attempts: [string, () => Promise<RawResponse>][] = [
-          [
-            "Connect proto",
-            () =>
-              http1Request(baseUrl, {
-                path,
-                headers: { ...headers, "content-type": `${connect}proto` },
-                body: protoBody,
-              }),
-          ],
-          [
-            "Connect JSON",
-            () =>
-              http1Request(baseUrl, {
-                path,
-                headers: { ...headers, "content-type": `${connect}json` },
-                body: jsonBody,
-              }),
-          ],
-          [
-            "gRPC",
-            () =>
-              h2Request(baseUrl, {
-                path,
-                headers: { ...headers, "content-type": "application/grpc", te: "trailers" },
-                body: grpcBody,
-              }),
-          ],
-        ];
-        for (const [name, send] of attempts) {
-          const res = await send();
-          const status = grpcStatusOf(res);
-          answers.add(`HTTP ${res.status}${status === undefined ? "" : ` grpc-status ${status}`}`);
-          const fault = faultOf(res);
+      fc.asyncProperty(bodies, bearers, async ({ method, ...raw }, bearer) => {
+        const answered = await sendRawBodies(
+          baseUrl,
+          MessagingService,
+          method,
+          raw,
+          headersFor(bearer),
+        );
+        for (const [name, res] of answered) {
+          answers.add(describeAnswer(res));
+          const fault = responseFault(res);
           if (fault) throw new Error(`${method.name}, ${name}: ${fault}`);
         }
       }),

@@ -16,6 +16,7 @@
  */
 import {
   type ClientHttp2Session,
+  type ClientHttp2Stream,
   connect as h2Connect,
   type IncomingHttpHeaders,
 } from "node:http2";
@@ -48,6 +49,11 @@ import {
 } from "@bufbuild/protovalidate/gen/buf/validate/validate_pb.js";
 import { Code, ConnectError, type Transport } from "@connectrpc/connect";
 import fc from "fast-check";
+
+// A failing property prints its seed and path; `PARLEY_FUZZ_SEED=<seed>` replays that run.
+if (process.env.PARLEY_FUZZ_SEED) {
+  fc.configureGlobal({ ...fc.readConfigureGlobal(), seed: Number(process.env.PARLEY_FUZZ_SEED) });
+}
 
 /** How generated requests look. */
 export interface FuzzOptions {
@@ -964,6 +970,8 @@ export async function h2Request(
     readonly headers?: Record<string, string>;
     readonly body?: Uint8Array;
     readonly timeoutMs?: number;
+    /** Settle at the first response bytes (an accepted server stream never ends by itself). */
+    readonly firstChunkOnly?: boolean;
   },
 ): Promise<RawResponse> {
   const session: ClientHttp2Session = h2Connect(baseUrl);
@@ -995,16 +1003,43 @@ export async function h2Request(
       stream.on("trailers", (t) => {
         trailers = t;
       });
-      stream.on("data", (chunk: Buffer) => chunks.push(chunk));
+      stream.on("data", (chunk: Buffer) => {
+        chunks.push(chunk);
+        if (request.firstChunkOnly) settle();
+      });
       stream.on("end", settle);
       stream.on("close", settle);
       stream.on("error", (err) => (headers ? settle() : reject(err)));
-      if (body) stream.end(body);
+      if (body) void writeWithBackPressure(stream, body);
     });
   } finally {
     clearTimeout(timer);
     session.destroy();
   }
+}
+
+/**
+ * Writes `body` in chunks as the stream's flow control admits them, the way real clients do.
+ * One write of the whole body would hand it all to the session at once: a body larger than
+ * the session's memory limit then makes the client itself refuse the answer's HEADERS
+ * (NGHTTP2_ENHANCE_YOUR_CALM) when the server answers before reading it all.
+ */
+async function writeWithBackPressure(stream: ClientHttp2Stream, body: Buffer): Promise<void> {
+  const chunkBytes = 64 * 1024;
+  for (let offset = 0; offset < body.length && !stream.destroyed; offset += chunkBytes) {
+    if (!stream.write(body.subarray(offset, offset + chunkBytes))) {
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          stream.off("drain", done);
+          stream.off("close", done);
+          resolve();
+        };
+        stream.on("drain", done);
+        stream.on("close", done);
+      });
+    }
+  }
+  if (!stream.destroyed) stream.end();
 }
 
 /**
@@ -1019,6 +1054,8 @@ export async function http1Request(
     readonly headers?: Record<string, string>;
     readonly body?: Uint8Array;
     readonly timeoutMs?: number;
+    /** Settle at the first response bytes (an accepted server stream never ends by itself). */
+    readonly firstChunkOnly?: boolean;
   },
 ): Promise<RawResponse> {
   const method = request.method ?? "POST";
@@ -1030,9 +1067,105 @@ export async function http1Request(
     body: withBody && request.body ? Buffer.from(request.body) : undefined,
     signal: AbortSignal.timeout(request.timeoutMs ?? 10_000),
   });
-  const body = Buffer.from(await res.arrayBuffer());
+  const body = request.firstChunkOnly
+    ? await firstChunk(res)
+    : Buffer.from(await res.arrayBuffer());
   const headers: IncomingHttpHeaders = Object.fromEntries(res.headers);
   return { status: res.status, headers, trailers: {}, body };
+}
+
+/** The first bytes of a response body, then the rest is cancelled. */
+async function firstChunk(res: Response): Promise<Buffer> {
+  if (!res.body) return Buffer.alloc(0);
+  const reader = res.body.getReader();
+  const { value } = await reader.read();
+  await reader.cancel();
+  return Buffer.from(value ?? new Uint8Array());
+}
+
+/**
+ * A response that means the server failed: 5xx, or a gRPC status of a server fault. The one 5xx
+ * the Connect protocol prescribes for a caller's mistake is allowed: 501 `unimplemented` for a
+ * compression the server does not support.
+ */
+export function responseFault(res: RawResponse): string | undefined {
+  const text = res.body.toString("utf8");
+  if (
+    res.status === 501 &&
+    /^\{"code":"unimplemented","message":"unknown compression /.test(text)
+  ) {
+    return undefined;
+  }
+  if (res.status >= 500) return `HTTP ${res.status}: ${text.slice(0, 300)}`;
+  const status = grpcStatusOf(res);
+  if (status !== undefined && SERVER_FAULT_GRPC_STATUSES.has(status)) {
+    const message = res.trailers["grpc-message"] ?? res.headers["grpc-message"];
+    return `grpc-status ${status}: ${decodeURIComponent(String(message ?? ""))}`;
+  }
+  return undefined;
+}
+
+/** "HTTP 400", or "HTTP 200 grpc-status 3" for gRPC. */
+export function describeAnswer(res: RawResponse): string {
+  const status = grpcStatusOf(res);
+  return `HTTP ${res.status}${status === undefined ? "" : ` grpc-status ${status}`}`;
+}
+
+/** A method of `service` with random bodies for each encoding, for {@link sendRawBodies}. */
+export function rawBodiesArbitrary(service: DescService) {
+  return fc.constantFrom(...service.methods).chain((method) => {
+    const messages = requestArbitrary(method);
+    return fc.record({
+      method: fc.constant(method),
+      proto: protoBodyArbitrary(method.input, messages),
+      json: jsonBodyArbitrary(method.input, messages),
+      grpc: grpcBodyArbitrary(method.input, messages),
+    });
+  });
+}
+
+/**
+ * One method's random bodies sent raw as Connect proto, Connect JSON (HTTP/1.1) and gRPC (h2c),
+ * with the streaming content types for server streams. An accepted stream is read up to its
+ * first bytes, then cancelled: it would otherwise stay open for good.
+ */
+export async function sendRawBodies(
+  baseUrl: string,
+  service: DescService,
+  method: DescMethod,
+  bodies: { readonly proto: Uint8Array; readonly json: Uint8Array; readonly grpc: Uint8Array },
+  headers: Record<string, string>,
+): Promise<Array<[string, RawResponse]>> {
+  const path = `/${service.typeName}/${method.name}`;
+  const streaming = method.methodKind !== "unary";
+  const connect = streaming ? "application/connect+" : "application/";
+  const options = { path, firstChunkOnly: streaming };
+  return [
+    [
+      "Connect proto",
+      await http1Request(baseUrl, {
+        ...options,
+        headers: { ...headers, "content-type": `${connect}proto` },
+        body: bodies.proto,
+      }),
+    ],
+    [
+      "Connect JSON",
+      await http1Request(baseUrl, {
+        ...options,
+        headers: { ...headers, "content-type": `${connect}json` },
+        body: bodies.json,
+      }),
+    ],
+    [
+      "gRPC",
+      await h2Request(baseUrl, {
+        ...options,
+        headers: { ...headers, "content-type": "application/grpc", te: "trailers" },
+        body: bodies.grpc,
+      }),
+    ],
+  ];
 }
 
 /** A random HTTP request aimed at a service's routes and around them. */

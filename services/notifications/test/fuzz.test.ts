@@ -32,19 +32,15 @@ import fc from "fast-check";
 import { captureLogger } from "../../../test/support/auth-server.js";
 import {
   callRpc,
+  describeAnswer,
   describeOutcome,
   garbageAuthorization,
-  grpcBodyArbitrary,
-  grpcStatusOf,
-  h2Request,
-  http1Request,
-  jsonBodyArbitrary,
   jsonEncodable,
-  protoBodyArbitrary,
-  type RawResponse,
+  rawBodiesArbitrary,
   requestArbitrary,
+  responseFault,
   SERVER_FAULT_CODES,
-  SERVER_FAULT_GRPC_STATUSES,
+  sendRawBodies,
 } from "../../../test/support/fuzz.js";
 import { loadConfig } from "../src/config.js";
 import { serveNotifications } from "../src/notifications-server.js";
@@ -379,76 +375,24 @@ for (const method of NotificationService.methods) {
   });
 }
 
-function faultOf(res: RawResponse): string | undefined {
-  const text = res.body.toString("utf8");
-  if (
-    res.status === 501 &&
-    /^\{"code":"unimplemented","message":"unknown compression /.test(text)
-  ) {
-    return undefined;
-  }
-  if (res.status >= 500) return `HTTP ${res.status}: ${text.slice(0, 300)}`;
-  const status = grpcStatusOf(res);
-  if (status !== undefined && SERVER_FAULT_GRPC_STATUSES.has(status)) {
-    const message = res.trailers["grpc-message"] ?? res.headers["grpc-message"];
-    return `grpc-status ${status}: ${decodeURIComponent(String(message ?? ""))}`;
-  }
-  return undefined;
-}
-
 test.serial(
   "random bodies for every RPC never get 5xx or a server-fault grpc-status",
   async (t) => {
     const since = logPositions();
     const answers = new Tally();
-    const bodies = fc.constantFrom(...NotificationService.methods).chain((method) => {
-      const messages = requestArbitrary(method);
-      return fc.tuple(
-        fc.constant(method),
-        protoBodyArbitrary(method.input, messages),
-        jsonBodyArbitrary(method.input, messages),
-        grpcBodyArbitrary(method.input, messages),
-      );
-    });
+    const bodies = rawBodiesArbitrary(NotificationService);
     await fc.assert(
-      fc.asyncProperty(bodies, bearers, async ([method, protoBody, jsonBody, grpcBody], bearer) => {
-        const headers = headersFor(bearer);
-        const path = `/${NotificationService.typeName}/${method.name}`;
-        const connect = method.methodKind === "unary" ? "application/" : "application/connect+";
-        const attempts: [string, () => Promise<RawResponse>][] = [
-          [
-            "Connect proto",
-            () =>
-              http1Request(baseUrl, {
-                path,
-                headers: { ...headers, "content-type": `${connect}proto` },
-                body: protoBody,
-              }),
-          ],
-          [
-            "Connect JSON",
-            () =>
-              http1Request(baseUrl, {
-                path,
-                headers: { ...headers, "content-type": `${connect}json` },
-                body: jsonBody,
-              }),
-          ],
-          [
-            "gRPC",
-            () =>
-              h2Request(baseUrl, {
-                path,
-                headers: { ...headers, "content-type": "application/grpc", te: "trailers" },
-                body: grpcBody,
-              }),
-          ],
-        ];
-        for (const [name, send] of attempts) {
-          const res = await send();
-          const status = grpcStatusOf(res);
-          answers.add(`HTTP ${res.status}${status === undefined ? "" : ` grpc-status ${status}`}`);
-          const fault = faultOf(res);
+      fc.asyncProperty(bodies, bearers, async ({ method, ...raw }, bearer) => {
+        const answered = await sendRawBodies(
+          baseUrl,
+          NotificationService,
+          method,
+          raw,
+          headersFor(bearer),
+        );
+        for (const [name, res] of answered) {
+          answers.add(describeAnswer(res));
+          const fault = responseFault(res);
           if (fault) throw new Error(`${method.name}, ${name}: ${fault}`);
         }
       }),
