@@ -216,6 +216,28 @@ test("threads: replies have their own view, counters on the root, and rules", as
   t.is(replyToDeleted.code, Code.FailedPrecondition);
 });
 
+test("notifications outlive the Send: they do not run under its deadline", async (t) => {
+  const h = await startMessaging(t);
+  const alice = h.person("alice");
+  const bob = h.person("bob");
+  const channel = await createChannel(h.client, alice, "deadlines", { members: [bob] });
+  h.notifier.sent.length = 0;
+  await h.client.sendMessage(
+    { channelId: channel.id, text: "hi @bob", idempotencyKey: key() },
+    { headers: { ...alice.call.headers, "grpc-timeout": "5S" } },
+  );
+  t.deepEqual(
+    h.notifier.to(bob.id).map((n) => n.kind),
+    ["mention"],
+  );
+  t.true(h.notifier.deadlines.length > 0);
+  t.deepEqual(
+    h.notifier.deadlines.filter((deadline) => deadline !== undefined),
+    [],
+    "Notify ran with the Send's deadline",
+  );
+});
+
 test("edit: the author only, re-resolving mentions and notifying the newly mentioned", async (t) => {
   const h = await startMessaging(t);
   const alice = h.person("alice");

@@ -1,5 +1,5 @@
 import type { HandlerContext } from "@connectrpc/connect";
-import { type AuthenticatedUser, type DomainError, kUser } from "@parley/mesh";
+import { type AuthenticatedUser, type DomainError, kUser, withDeadline } from "@parley/mesh";
 import * as errors from "../errors.js";
 import type { EventPublisher } from "../event-publisher.js";
 import type { Hub } from "../live/hub.js";
@@ -154,18 +154,19 @@ export class HandlerKit {
     }
   }
 
-  /** Sends notifications after the fact; failures are logged, never surfaced. */
+  /**
+   * Sends notifications after the fact; failures are logged, never surfaced. They outlive the
+   * request: its deadline is dropped, and each Notify call gets the client's own default.
+   */
   notify(planned: readonly (OutgoingNotification | undefined)[]): void {
     for (const notification of planned) {
       if (!notification) continue;
-      this.deps.notifier
-        .notify(notification)
-        .catch((err: unknown) =>
-          this.deps.logger.warn(
-            { err, kind: notification.kind, channelId: notification.channelId },
-            "notification not delivered",
-          ),
-        );
+      withDeadline(undefined, () => this.deps.notifier.notify(notification)).catch((err: unknown) =>
+        this.deps.logger.warn(
+          { err, kind: notification.kind, channelId: notification.channelId },
+          "notification not delivered",
+        ),
+      );
     }
   }
 

@@ -12,7 +12,14 @@ import {
 } from "@connectrpc/connect";
 import type { MessagingEvent, StreamPosition } from "@parley/gen/parley/messaging/v1/events_pb.js";
 import { MessagingService } from "@parley/gen/parley/messaging/v1/messaging_service_pb.js";
-import { errorInterceptor, kUser, MemoryPubSub, type PubSub } from "@parley/mesh";
+import {
+  currentDeadline,
+  deadlineInterceptor,
+  errorInterceptor,
+  kUser,
+  MemoryPubSub,
+  type PubSub,
+} from "@parley/mesh";
 import type { ExecutionContext } from "ava";
 import { loadMessagingConfig, type MessagingConfig } from "../../src/config.js";
 import {
@@ -97,8 +104,11 @@ export class FakeDirectory implements UserDirectory {
 /** Keeps every notification messaging sends. */
 export class RecordingNotifier implements Notifier {
   readonly sent: OutgoingNotification[] = [];
+  /** The ambient deadline each notify() ran under (undefined: none), in order. */
+  readonly deadlines: (number | undefined)[] = [];
   async notify(notification: OutgoingNotification): Promise<void> {
     this.sent.push(notification);
+    this.deadlines.push(currentDeadline());
   }
   to(userId: string): OutgoingNotification[] {
     return this.sent.filter((n) => n.recipientIds.includes(userId));
@@ -205,7 +215,7 @@ function meshInterceptors(clock: Clock): Interceptor[] {
     }
     return next(req);
   };
-  return [errorInterceptor(), identity];
+  return [deadlineInterceptor(), errorInterceptor(), identity];
 }
 
 export interface Instance {
