@@ -64,6 +64,11 @@ export function openSqliteMessagingStore(
     db.pragma("synchronous = NORMAL");
     db.pragma("foreign_keys = ON");
     db.pragma("temp_store = MEMORY");
+    // Checkpoint every ~32 MB of WAL instead of SQLite's 4 MB: the hot pages (a channel's row, the
+    // right edges of the indexes) are rewritten by every message, so a checkpoint copies each of
+    // them once however many commits it covers, and its fsync comes 8x less often
+    // (bench/fanout/store-cost.ts --processes=2: 15-25% less CPU per message written).
+    db.pragma("wal_autocheckpoint = 8000");
     // Unicode-aware lower case for searches (SQLite's lower() only folds ASCII).
     db.function("casefold", { deterministic: true }, (value: unknown) =>
       typeof value === "string" ? value.toLowerCase() : value,
