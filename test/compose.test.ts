@@ -22,6 +22,7 @@ import { createTestPki } from "./support/pki.js";
 const root = join(import.meta.dirname, "..");
 const read = (path: string) => readFileSync(join(root, path), "utf8");
 
+// biome-ignore lint/suspicious/noExplicitAny: parsed YAML, walked freely by the assertions
 type Json = Record<string, any>;
 
 /**

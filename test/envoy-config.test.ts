@@ -76,6 +76,7 @@ const expectations: EdgeExpectations = {
   heartbeatSeconds: loadMessagingConfig({}).heartbeatIntervalMs / 1000,
 };
 
+// biome-ignore lint/suspicious/noExplicitAny: parsed YAML, walked freely by the assertions
 type Json = Record<string, any>;
 /** A deep copy of the config with `change` applied. */
 function broken(change: (c: Json) => void): Json {

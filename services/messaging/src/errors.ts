@@ -87,7 +87,7 @@ export function directChannelNotEditable(): DomainError {
 export function lastOwner(): DomainError {
   return new DomainError(
     Code.FailedPrecondition,
-    "the channel would be left without an owner; make another member owner with SetMemberRole first",
+    "the channel would be left without an owner: make another member an owner first",
   );
 }
 
