@@ -1,7 +1,14 @@
 import { parseArgs } from "node:util";
 
 /** The two stacks the fan-out benchmark can drive. */
-export type SystemId = "parley" | "socketio";
+/**
+ * The stacks: Parley; Socket.IO 4 + redis-adapter as the issue names it (persists nothing); and
+ * the same Socket.IO servers writing each message to a shared SQLite file before broadcasting it
+ * (what a Socket.IO chat that keeps history does), for context on what durability costs.
+ */
+export type SystemId = "parley" | "socketio" | "socketio-sqlite";
+
+export const SYSTEM_IDS: readonly SystemId[] = ["parley", "socketio", "socketio-sqlite"];
 
 /** Everything a fan-out run can be told; flags win over FANOUT_* variables, which win over defaults. */
 export interface FanoutOptions {
@@ -60,7 +67,7 @@ export const USAGE = `npm run bench:fanout [-- options]     (node --import tsx b
                             the bench's gRPC client over node:http2 (grpc-lite.ts) or
                             connect-node's createGrpcTransport
   --max-in-flight=N         sends in flight before shedding       FANOUT_MAX_IN_FLIGHT (2000)
-  --systems=LIST            parley,socketio                       FANOUT_SYSTEMS      (both)
+  --systems=LIST            parley,socketio[,socketio-sqlite]     FANOUT_SYSTEMS      (parley,socketio)
   --stop-below=X            stop a system's steps after one that  FANOUT_STOP_BELOW   (0.5)
                             delivered less than X of what it owed
   --stream-queue=N          Parley PARLEY_MESSAGING_STREAM_QUEUE  FANOUT_STREAM_QUEUE (service default)
@@ -133,8 +140,8 @@ export function parseFanoutOptions(
     .split(",")
     .map((s) => s.trim());
   for (const system of systems) {
-    if (system !== "parley" && system !== "socketio") {
-      throw new Error(`--systems: unknown system "${system}" (parley, socketio)`);
+    if (!SYSTEM_IDS.includes(system as SystemId)) {
+      throw new Error(`--systems: unknown system "${system}" (${SYSTEM_IDS.join(", ")})`);
     }
   }
   const subscribers = Math.round(number(values.subscribers, "FANOUT_SUBSCRIBERS", 200, 2, 2000));

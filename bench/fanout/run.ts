@@ -119,30 +119,35 @@ async function main(opts: FanoutOptions): Promise<void> {
         `setup: Parley: ${plan.channels.length} channels, ${plan.subscribers} streams over ${parley.connections} HTTP/2 connections (${elapsed(runStarted)})`,
       );
     }
-    if (opts.systems.includes("socketio")) {
+    for (const id of ["socketio", "socketio-sqlite"] as const) {
+      if (!opts.systems.includes(id)) continue;
       const membership = socketIoMembership(plan, users, parleyChannelIds);
-      const file = join(dataDir, "socketio-membership.json");
+      const file = join(dataDir, `${id}-membership.json`);
       await writeFile(file, JSON.stringify(membership.byUser));
       const env = {
         BENCH_REDIS_URL: redis.url,
         PARLEY_AUTH_URL: authUrl,
         BENCH_FANOUT_MEMBERSHIP: file,
+        BENCH_SOCKETIO_KEY: `bench-${id}`,
+        ...(id === "socketio-sqlite"
+          ? { BENCH_SOCKETIO_STORE: join(dataDir, "socketio-messages.db") }
+          : {}),
       };
       const script = "bench/fanout/servers/socketio.ts";
       const a = await start(script, env);
       const b = await start(script, env);
-      systems.push(
-        await startSocketIoFanout({
-          plan,
-          users,
-          instances: [a, b],
-          extraProcesses: [redisProcess],
-          channelIds: membership.channelIds,
-          sink: deliveries,
-        }),
-      );
+      const system = await startSocketIoFanout({
+        id,
+        plan,
+        users,
+        instances: [a, b],
+        extraProcesses: [redisProcess],
+        channelIds: membership.channelIds,
+        sink: deliveries,
+      });
+      systems.push(system);
       console.log(
-        `setup: Socket.IO: ${plan.subscribers} sockets (one websocket each) (${elapsed(runStarted)})`,
+        `setup: ${system.label}: ${plan.subscribers} sockets (one websocket each) (${elapsed(runStarted)})`,
       );
     }
     // The new streams' presence announcements (each stream's user is announced to every
@@ -285,9 +290,16 @@ function printHeader(opts: FanoutOptions, cores: CpuPlan, plan: WorkloadPlan): v
 
 function printProgress(r: StepResult): void {
   console.log(
-    `${r.system.id.padEnd(8)} ${String(r.rate).padStart(5)} msg/s offered: ${fmt(r.deliveredPerSecond)} delivered/s, p50 ${fmt(r.latency.p50, 1)} ms, p99 ${fmt(r.latency.p99, 1)} ms, ${fmt(100 * r.completeness, 1)}% arrived, srv ${fmt(r.serverCpuMs / r.wallMs, 2)} cores, ${fmt(cpuPerDeliveryToDrain(r), 4)} s CPU/1k to drain`,
+    `${r.system.id.padEnd(15)} ${String(r.rate).padStart(5)} msg/s offered: ${fmt(r.deliveredPerSecond)} delivered/s, p50 ${fmt(r.latency.p50, 1)} ms, p99 ${fmt(r.latency.p99, 1)} ms, ${fmt(100 * r.completeness, 1)}% arrived, srv ${fmt(r.serverCpuMs / r.wallMs, 2)} cores, ${fmt(cpuPerDeliveryToDrain(r), 4)} s CPU/1k to drain`,
   );
 }
+
+/** How the tables name each stack. */
+const SHORT_NAMES: Record<SystemId, string> = {
+  parley: "Parley",
+  socketio: "Socket.IO",
+  "socketio-sqlite": "Socket.IO+SQL",
+};
 
 const pct = (part: number, whole: number) => `${fmt((100 * part) / whole)}%`;
 
@@ -349,7 +361,7 @@ function printResults(
       "errors",
     ],
     results.map((r) => [
-      r.system.id === "parley" ? "Parley" : "Socket.IO",
+      SHORT_NAMES[r.system.id],
       fmt(r.rate),
       fmt(r.sentPerSecond),
       fmt(r.deliveredPerSecond),
@@ -388,7 +400,7 @@ function printResults(
   printTable(
     ["system", "offered/s", ...labels, "others srv/cli", "publish lag p99 ms", "other events/s"],
     results.map((r) => [
-      r.system.id === "parley" ? "Parley" : "Socket.IO",
+      SHORT_NAMES[r.system.id],
       fmt(r.rate),
       ...labels.map((label) => {
         const p = r.serverCpu.find((x) => x.label === label);
@@ -414,16 +426,27 @@ function printResults(
   }
 
   const parley = results.filter((r) => r.system.id === "parley");
-  const socketio = results.filter((r) => r.system.id === "socketio");
-  if (parley.length === 0 || socketio.length === 0) return;
+  for (const id of ["socketio", "socketio-sqlite"] as const) {
+    const other = results.filter((r) => r.system.id === id);
+    if (parley.length > 0 && other.length > 0) printRatios(opts, parley, other, SHORT_NAMES[id]);
+  }
+}
+
+/** Parley against one other stack, step by step and at each one's best. */
+function printRatios(
+  opts: FanoutOptions,
+  parley: readonly StepResult[],
+  other: readonly StepResult[],
+  name: string,
+): void {
   console.log();
   console.log(
-    "Parley / Socket.IO at each offered rate (> 1 is better for delivered/s, < 1 for the rest):",
+    `Parley / ${name} at each offered rate (> 1 is better for delivered/s, < 1 for the rest):`,
   );
   const rows: string[][] = [];
   for (const rate of opts.rates) {
     const p = parley.find((r) => r.rate === rate);
-    const s = socketio.find((r) => r.rate === rate);
+    const s = other.find((r) => r.rate === rate);
     if (!p || !s) continue;
     rows.push([
       fmt(rate),
@@ -439,7 +462,7 @@ function printResults(
     ["offered/s", "delivered/s", "p50", "p99", "srv CPU per delivery", "to drain", "kept up P/S"],
     rows,
   );
-  const best = (rs: StepResult[]) =>
+  const best = (rs: readonly StepResult[]) =>
     rs
       .filter(keptUp)
       .reduce<StepResult | undefined>(
@@ -447,19 +470,25 @@ function printResults(
         undefined,
       );
   const bp = best(parley);
-  const bs = best(socketio);
+  const bs = best(other);
   // CPU per delivery at the step that delivered the most (the most loaded productive step; an
   // overloaded step that collapsed would understate the capacity).
-  const peak = (rs: StepResult[]) =>
+  const peak = (rs: readonly StepResult[]) =>
     rs.reduce((a, b) => (b.deliveredPerSecond > a.deliveredPerSecond ? b : a));
-  const capacity = (rs: StepResult[]) => 1000 / cpuPerDelivery(peak(rs));
+  const capacity = (rs: readonly StepResult[]) => 1000 / cpuPerDelivery(peak(rs));
+  const keptText = (r: StepResult | undefined) =>
+    r
+      ? `${fmt(r.deliveredPerSecond)} delivered/s at ${fmt(r.rate)} msg/s (p99 ${fmt(r.latency.p99, 1)} ms)`
+      : "none";
+  const peakText = (rs: readonly StepResult[]) =>
+    `${fmt(peak(rs).deliveredPerSecond)} (at ${fmt(peak(rs).rate)} msg/s, p99 ${fmt(peak(rs).latency.p99, 1)} ms)`;
   console.log(
-    `  highest step kept up (no send refused or shed, >= 99.9% arrived, delivered >= 95% of owed): Parley ${bp ? `${fmt(bp.deliveredPerSecond)} delivered/s at ${fmt(bp.rate)} msg/s (p99 ${fmt(bp.latency.p99, 1)} ms)` : "none"}; Socket.IO ${bs ? `${fmt(bs.deliveredPerSecond)} delivered/s at ${fmt(bs.rate)} msg/s (p99 ${fmt(bs.latency.p99, 1)} ms)` : "none"}` +
+    `  highest step kept up (no send refused or shed, >= 99.9% arrived, delivered >= 95% of owed): Parley ${keptText(bp)}; ${name} ${keptText(bs)}` +
       (bp && bs ? `; ratio ${fmt(bp.deliveredPerSecond / bs.deliveredPerSecond, 2)}x` : ""),
   );
   console.log(
-    `  peak delivered/s: Parley ${fmt(peak(parley).deliveredPerSecond)} (at ${fmt(peak(parley).rate)} msg/s, p99 ${fmt(peak(parley).latency.p99, 1)} ms), Socket.IO ${fmt(peak(socketio).deliveredPerSecond)} (at ${fmt(peak(socketio).rate)} msg/s, p99 ${fmt(peak(socketio).latency.p99, 1)} ms): ratio ${fmt(peak(parley).deliveredPerSecond / peak(socketio).deliveredPerSecond, 2)}x\n` +
-      `  one server core's capacity at that step's CPU per delivery (1,000 / srv CPU ms per delivery): Parley ${fmt(capacity(parley))} deliveries/s, Socket.IO ${fmt(capacity(socketio))} deliveries/s: ratio ${fmt(capacity(parley) / capacity(socketio), 2)}x`,
+    `  peak delivered/s: Parley ${peakText(parley)}, ${name} ${peakText(other)}: ratio ${fmt(peak(parley).deliveredPerSecond / peak(other).deliveredPerSecond, 2)}x\n` +
+      `  one server core's capacity at that step's CPU per delivery (1,000 / srv CPU ms per delivery): Parley ${fmt(capacity(parley))} deliveries/s, ${name} ${fmt(capacity(other))} deliveries/s: ratio ${fmt(capacity(parley) / capacity(other), 2)}x`,
   );
 }
 

@@ -8,6 +8,8 @@ import type { DeliverySink, FanoutSystem, ServerProcess, SystemCounters } from "
 import type { WorkloadPlan } from "./workload.js";
 
 export interface SocketIoFanoutOptions {
+  /** `socketio`, or `socketio-sqlite` when the servers write each message first. */
+  readonly id: "socketio" | "socketio-sqlite";
   readonly plan: WorkloadPlan;
   readonly users: readonly BenchUser[];
   /** The two Socket.IO servers (children), A first. */
@@ -72,8 +74,11 @@ export async function startSocketIoFanout(options: SocketIoFanoutOptions): Promi
   ]);
 
   return {
-    id: "socketio",
-    label: "Socket.IO 4 + redis-adapter",
+    id: options.id,
+    label:
+      options.id === "socketio"
+        ? "Socket.IO 4 + redis-adapter"
+        : "Socket.IO 4 + redis-adapter + SQLite writes",
     processes: [
       { label: "socket.io A", cpu: procCpuProbe(instances[0].pid) },
       { label: "socket.io B", cpu: procCpuProbe(instances[1].pid) },

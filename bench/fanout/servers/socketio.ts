@@ -15,6 +15,12 @@
  *
  * It persists nothing: no message store, no offsets, nothing to recover from after a disconnect.
  * Parley writes every message to SQLite, with its seq and event offset, before it acknowledges.
+ *
+ * With BENCH_SOCKETIO_STORE (a SQLite file both servers share; the `socketio-sqlite` system), each
+ * accepted message is first written, as a Socket.IO chat that keeps history would: one
+ * transaction takes the channel's next seq and inserts the message (WAL, synchronous=NORMAL, as
+ * Parley's store), then the message goes out with its seq. Still no idempotency keys, event
+ * offsets, read state or group commit: see sqlite-message-log.ts.
  */
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
@@ -26,6 +32,7 @@ import { createAdapter } from "@socket.io/redis-adapter";
 import { Redis } from "ioredis";
 import { Server } from "socket.io";
 import { runServerChild } from "../../lib/child-protocol.js";
+import { openMessageLog } from "./sqlite-message-log.js";
 
 interface SendRequest {
   readonly channelId?: unknown;
@@ -46,6 +53,8 @@ runServerChild(async () => {
       members.set(channelId, set);
     }
   }
+  const storeFile = process.env.BENCH_SOCKETIO_STORE;
+  const log = storeFile ? openMessageLog(storeFile) : undefined;
   const tokens = createTokenVerifier({ jwks: authJwksSource(connectTo({ baseUrl: authUrl })) });
 
   const pubClient = new Redis(redisUrl, { connectionName: "socketio-pub" });
@@ -54,7 +63,8 @@ runServerChild(async () => {
   const io = new Server(http, {
     transports: ["websocket"],
     serveClient: false,
-    adapter: createAdapter(pubClient, subClient),
+    // Its own Redis channel prefix: the other Socket.IO pair (the other variant) shares this Redis.
+    adapter: createAdapter(pubClient, subClient, { key: required("BENCH_SOCKETIO_KEY") }),
   });
 
   io.use((socket, next) => {
@@ -82,12 +92,16 @@ runServerChild(async () => {
         return ack({ error: "invalid_argument" });
       }
       if (!members.get(channelId)?.has(userId)) return ack({ error: "permission_denied" });
+      const id = randomUUID();
+      const createdAt = Date.now();
+      const seq = log?.append(id, channelId, userId, text, createdAt);
       const message = {
-        id: randomUUID(),
+        id,
         channelId,
+        seq,
         authorUserId: userId,
         text,
-        createdAt: new Date().toISOString(),
+        createdAt: new Date(createdAt).toISOString(),
       };
       io.to(channelId).emit("message", message);
       ack({ message });
@@ -103,6 +117,7 @@ runServerChild(async () => {
     async close() {
       await new Promise<void>((resolve) => io.close(() => resolve()));
       await Promise.all([pubClient.quit().catch(() => {}), subClient.quit().catch(() => {})]);
+      log?.close();
     },
   };
 });
