@@ -15,7 +15,7 @@ import { randomUUID } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type CallOptions, type Client, ConnectError, createClient } from "@connectrpc/connect";
+import { type CallOptions, type Client, createClient } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
 import { LoggingMailer } from "@parley/auth";
 import { AuthService } from "@parley/gen/parley/auth/v1/auth_service_pb.js";
@@ -47,6 +47,7 @@ import { cheapHasher } from "./auth-e2e.js";
 import { captureLogger, startAuthServer } from "./auth-server.js";
 import { createTestPki } from "./pki.js";
 import { type RedisServer, startRedis, waitUntil } from "./redis.js";
+import { StreamReader } from "./stream-reader.js";
 
 /** How long a test waits for an event or a condition: a safety net, never a timing assertion. */
 export const WAIT_MS = 15_000;
@@ -324,39 +325,19 @@ export interface Position {
  * client would send back to recover (the last applied epoch and offset per channel, following
  * events.proto: `subscribed`, durable events, `channel_reset`, leaving and deletion).
  */
-export class EventStream {
-  readonly events: MessagingEvent[] = [];
+export class EventStream extends StreamReader<MessagingEvent> {
   readonly userId: string;
-  error: ConnectError | undefined;
-  #ended = false;
-  #read = 0;
-  #wake: (() => void) | undefined;
-  readonly #abort = new AbortController();
   readonly #positions = new Map<string, { epoch: string; offset: bigint }>();
 
   constructor(client: Client<typeof MessagingService>, user: TestUser, positions: Position[] = []) {
+    super(
+      (signal) =>
+        client.subscribe({ positions: positions.map((p) => ({ ...p })) }, { ...user.call, signal }),
+      { waitMs: WAIT_MS },
+    );
     this.userId = user.id;
     for (const p of positions)
       this.#positions.set(p.channelId, { epoch: p.epoch, offset: p.offset });
-    const responses = client.subscribe(
-      { positions: positions.map((p) => ({ ...p })) },
-      { ...user.call, signal: this.#abort.signal },
-    );
-    void (async () => {
-      try {
-        for await (const res of responses) {
-          if (!res.event) continue;
-          this.#apply(res.event);
-          this.events.push(res.event);
-          this.#wakeUp();
-        }
-      } catch (err) {
-        this.error = ConnectError.from(err);
-      } finally {
-        this.#ended = true;
-        this.#wakeUp();
-      }
-    })();
   }
 
   /** Opens a stream and waits for its `subscribed` event. */
@@ -374,31 +355,9 @@ export class EventStream {
     return { stream, subscribed: first.payload.value };
   }
 
-  get ended(): boolean {
-    return this.#ended;
-  }
-
   /** What the client would send back to recover, for every channel it follows. */
   positions(): Position[] {
     return [...this.#positions].map(([channelId, p]) => ({ channelId, ...p }));
-  }
-
-  /** The next event, heartbeats skipped. */
-  async next(): Promise<MessagingEvent> {
-    const deadline = Date.now() + WAIT_MS;
-    for (;;) {
-      const event = await this.#nextRaw(deadline, "an event");
-      if (event.payload.case !== "heartbeat") return event;
-    }
-  }
-
-  /** The next event of the given kind (others skipped). */
-  async nextOf<K extends EventCase>(kind: K): Promise<EventOf<K>> {
-    const deadline = Date.now() + WAIT_MS;
-    for (;;) {
-      const event = await this.#nextRaw(deadline, `a ${kind} event`);
-      if (event.payload.case === kind) return event as EventOf<K>;
-    }
   }
 
   /**
@@ -410,7 +369,7 @@ export class EventStream {
     let deadline = Date.now() + WAIT_MS;
     while (found.length < count) {
       const what = `durable event ${found.length + 1} of ${count}`;
-      const event = await this.#nextRaw(deadline, what);
+      const event = await this.nextRaw(deadline, what);
       if (event.offset > 0n && (channelId === undefined || event.channelId === channelId)) {
         found.push(event);
         deadline = Date.now() + WAIT_MS;
@@ -424,15 +383,9 @@ export class EventStream {
     return this.events.filter((e) => e.offset > 0n && e.channelId === channelId);
   }
 
-  /** Waits for the stream to end; its error, or undefined when it ended cleanly. */
-  async end(): Promise<ConnectError | undefined> {
-    await waitUntil(() => this.#ended, "the stream ended", WAIT_MS);
-    return this.error;
-  }
-
-  /** Cancels the stream (the client goes away). */
-  close(): void {
-    this.#abort.abort();
+  /** Each event moves the positions as it arrives. */
+  protected override onEvent(event: MessagingEvent): void {
+    this.#apply(event);
   }
 
   #apply(event: MessagingEvent): void {
@@ -468,35 +421,6 @@ export class EventStream {
       return;
     }
     this.#positions.set(channel.channelId, { epoch: channel.epoch, offset: channel.offset });
-  }
-
-  async #nextRaw(deadline: number, what: string): Promise<MessagingEvent> {
-    for (;;) {
-      const event = this.events[this.#read];
-      if (event) {
-        this.#read++;
-        return event;
-      }
-      if (this.#ended) {
-        throw new Error(
-          `the stream ended (${this.error?.message ?? "cleanly"}) while waiting for ${what}`,
-        );
-      }
-      if (Date.now() > deadline) throw new Error(`waited in vain for ${what}`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, Math.max(1, deadline - Date.now()));
-        this.#wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-    }
-  }
-
-  #wakeUp(): void {
-    const wake = this.#wake;
-    this.#wake = undefined;
-    wake?.();
   }
 }
 

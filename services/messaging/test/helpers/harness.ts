@@ -21,6 +21,7 @@ import {
   type PubSub,
 } from "@parley/mesh";
 import type { ExecutionContext } from "ava";
+import { StreamReader } from "../../../../test/support/stream-reader.js";
 import { loadMessagingConfig, type MessagingConfig } from "../../src/config.js";
 import {
   type CreateMessagingOptions,
@@ -313,69 +314,22 @@ export async function rejection(fn: () => Promise<unknown>): Promise<ConnectErro
   throw new Error("expected the call to fail, but it succeeded");
 }
 
-/** How long a test waits for an event before failing (a safety net, never a timing assertion). */
-const WAIT_MS = 5_000;
-
 /**
  * An open Subscribe stream, read in the background: `next()` hands out events one by one in
  * arrival order, so tests can assert exact sequences.
  */
-export class Stream {
-  readonly events: MessagingEvent[] = [];
-  #read = 0;
-  #wake: (() => void) | undefined;
-  #ended = false;
-  error: ConnectError | undefined;
-  readonly #abort = new AbortController();
-
+export class Stream extends StreamReader<MessagingEvent> {
   constructor(
     client: Client<typeof MessagingService>,
     call: CallOptions,
     positions: Partial<StreamPosition>[] = [],
   ) {
-    const responses = client.subscribe(
-      { positions: positions.map((p) => ({ channelId: "", epoch: "", offset: 0n, ...p })) },
-      { ...call, signal: this.#abort.signal },
+    super((signal) =>
+      client.subscribe(
+        { positions: positions.map((p) => ({ channelId: "", epoch: "", offset: 0n, ...p })) },
+        { ...call, signal },
+      ),
     );
-    void (async () => {
-      try {
-        for await (const res of responses) {
-          if (res.event) this.events.push(res.event);
-          this.#wakeUp();
-        }
-      } catch (err) {
-        this.error = ConnectError.from(err);
-      } finally {
-        this.#ended = true;
-        this.#wakeUp();
-      }
-    })();
-  }
-
-  get ended(): boolean {
-    return this.#ended;
-  }
-
-  /** The next event (of any kind but heartbeat, unless `heartbeats`). */
-  async next(heartbeats = false): Promise<MessagingEvent> {
-    for (;;) {
-      const event = await this.#nextRaw();
-      if (heartbeats || event.payload.case !== "heartbeat") return event;
-    }
-  }
-
-  /** The next event of the given kind, skipping others. */
-  async nextOf<K extends NonNullable<MessagingEvent["payload"]["case"]>>(
-    kind: K,
-  ): Promise<MessagingEvent & { payload: Extract<MessagingEvent["payload"], { case: K }> }> {
-    for (;;) {
-      const event = await this.#nextRaw();
-      if (event.payload.case === kind) {
-        return event as MessagingEvent & {
-          payload: Extract<MessagingEvent["payload"], { case: K }>;
-        };
-      }
-    }
   }
 
   /** The next event that is not of the given kinds (heartbeats are always skipped). */
@@ -400,56 +354,10 @@ export class Stream {
   async durable(count: number): Promise<MessagingEvent[]> {
     const found: MessagingEvent[] = [];
     while (found.length < count) {
-      const event = await this.#nextRaw();
+      const event = await this.nextRaw();
       if (event.offset > 0n) found.push(event);
     }
     return found;
-  }
-
-  /** Waits for the stream to end and returns its error (undefined when it ended cleanly). */
-  async end(): Promise<ConnectError | undefined> {
-    const deadline = Date.now() + WAIT_MS;
-    while (!this.#ended) {
-      if (Date.now() > deadline) throw new Error("the stream did not end");
-      await this.#wait(deadline);
-    }
-    return this.error;
-  }
-
-  close(): void {
-    this.#abort.abort();
-  }
-
-  async #nextRaw(): Promise<MessagingEvent> {
-    const deadline = Date.now() + WAIT_MS;
-    for (;;) {
-      const event = this.events[this.#read];
-      if (event) {
-        this.#read++;
-        return event;
-      }
-      if (this.#ended) {
-        throw new Error(`the stream ended (${this.error?.message ?? "cleanly"}) while waiting`);
-      }
-      if (Date.now() > deadline) throw new Error("no event arrived in time");
-      await this.#wait(deadline);
-    }
-  }
-
-  #wait(deadline: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, Math.max(1, deadline - Date.now()));
-      this.#wake = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
-  }
-
-  #wakeUp(): void {
-    const wake = this.#wake;
-    this.#wake = undefined;
-    wake?.();
   }
 }
 

@@ -26,6 +26,7 @@ import {
   spiffeIdFor,
 } from "@parley/mesh";
 import type { ExecutionContext } from "ava";
+import { StreamReader } from "../../../../test/support/stream-reader.js";
 import { loadNotificationsConfig, type NotificationsConfig } from "../../src/config.js";
 import {
   type CreateNotificationsOptions,
@@ -240,91 +241,10 @@ export function notifyRequest(
   };
 }
 
-/** How long a test waits for an event before failing (a safety net, never a timing assertion). */
-const WAIT_MS = 10_000;
-
 /** An open Subscribe stream, read in the background; `next()` hands events out in order. */
-export class Stream {
-  readonly events: NotificationEvent[] = [];
-  #read = 0;
-  #wake: (() => void) | undefined;
-  #ended = false;
-  error: ConnectError | undefined;
-  readonly #abort = new AbortController();
-
+export class Stream extends StreamReader<NotificationEvent> {
   constructor(client: Client<typeof NotificationService>, call: CallOptions) {
-    const responses = client.subscribe({}, { ...call, signal: this.#abort.signal });
-    void (async () => {
-      try {
-        for await (const res of responses) {
-          if (res.event) this.events.push(res.event);
-          this.#wakeUp();
-        }
-      } catch (err) {
-        this.error = ConnectError.from(err);
-      } finally {
-        this.#ended = true;
-        this.#wakeUp();
-      }
-    })();
-  }
-
-  get ended(): boolean {
-    return this.#ended;
-  }
-
-  /** The next event that is not a heartbeat (unless `heartbeats`). */
-  async next(heartbeats = false): Promise<NotificationEvent> {
-    for (;;) {
-      const event = await this.#nextRaw();
-      if (heartbeats || event.payload.case !== "heartbeat") return event;
-    }
-  }
-
-  /** Waits for the stream to end and returns its error (undefined when it ended cleanly). */
-  async end(): Promise<ConnectError | undefined> {
-    const deadline = Date.now() + WAIT_MS;
-    while (!this.#ended) {
-      if (Date.now() > deadline) throw new Error("the stream did not end");
-      await this.#wait(deadline);
-    }
-    return this.error;
-  }
-
-  close(): void {
-    this.#abort.abort();
-  }
-
-  async #nextRaw(): Promise<NotificationEvent> {
-    const deadline = Date.now() + WAIT_MS;
-    for (;;) {
-      const event = this.events[this.#read];
-      if (event) {
-        this.#read++;
-        return event;
-      }
-      if (this.#ended) {
-        throw new Error(`the stream ended (${this.error?.message ?? "cleanly"}) while waiting`);
-      }
-      if (Date.now() > deadline) throw new Error("no event arrived in time");
-      await this.#wait(deadline);
-    }
-  }
-
-  #wait(deadline: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, Math.max(1, deadline - Date.now()));
-      this.#wake = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
-  }
-
-  #wakeUp(): void {
-    const wake = this.#wake;
-    this.#wake = undefined;
-    wake?.();
+    super((signal) => client.subscribe({}, { ...call, signal }));
   }
 }
 
