@@ -105,6 +105,9 @@ export async function createMessaging(
       retainEvents: config.eventRetentionCount,
       maxMemberships: MAX_MEMBERSHIPS,
       onCommitted: (events) => publisher?.durable(events),
+      checkpointer: {
+        onError: (message) => logger.warn({ error: message }, "WAL checkpoint failed"),
+      },
     },
   );
   const hub = new Hub({ pubsub, log: store.events, channels: store.channels, logger });
@@ -182,7 +185,7 @@ export async function createMessaging(
           await presence.close();
           if (ownPubSub) await pubsub.close();
         } finally {
-          store.close();
+          await store.close();
         }
       },
     };
@@ -192,7 +195,7 @@ export async function createMessaging(
     await hub.close();
     await presence.close();
     if (ownPubSub) await pubsub.close();
-    store.close();
+    await store.close();
     throw err;
   }
 }

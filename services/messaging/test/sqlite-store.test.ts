@@ -3,6 +3,7 @@ import { statSync } from "node:fs";
 import { join } from "node:path";
 import test from "ava";
 import Database from "better-sqlite3";
+import { waitUntil } from "../../../test/support/redis.js";
 import { openSqliteMessagingStore } from "../src/adapters/sqlite-messaging-store.js";
 import { MIGRATIONS } from "../src/adapters/sqlite-migrations.js";
 import { decodeEvent, encodeChannelEvent } from "../src/event-codec.js";
@@ -43,6 +44,52 @@ test("the database is WAL, owner-only, migrated, and refuses a newer schema", (t
   db.pragma(`user_version = ${MIGRATIONS.length + 1}`);
   db.close();
   t.throws(() => openSqliteMessagingStore(file, options), { message: /newer than this build/ });
+});
+
+test("WAL checkpoints run on a worker thread, and what they copied reads back", async (t) => {
+  const file = join(tempDir(t), MESSAGING_DATABASE_FILE);
+  const copied: number[] = [];
+  const errors: string[] = [];
+  const store = openSqliteMessagingStore(file, {
+    ...options,
+    checkpointer: {
+      intervalMs: 20,
+      onCheckpoint: (frames) => copied.push(frames),
+      onError: (message) => errors.push(message),
+    },
+  });
+  t.teardown(() => store.close());
+  const owner = randomUUID();
+  const channel = newChannel(owner);
+  t.is((await store.channels.createChannel(channel)).kind, "ok");
+  const databaseBytes = statSync(file).size;
+  for (let i = 0; i < 200; i++) {
+    const sent = await store.messages.sendMessage({
+      id: randomUUID(),
+      channelId: channel.id,
+      authorId: owner,
+      text: `message ${i} ${"x".repeat(200)}`,
+      threadRootId: null,
+      mentionCandidates: [],
+      idempotencyKey: randomUUID(),
+      requestHash: "h",
+      now: 2_000 + i,
+    });
+    t.is(sent.kind, "ok");
+  }
+  // Far below the main connection's own threshold (8,000 frames): only the worker copies pages.
+  await waitUntil(
+    () => copied.length > 0 && statSync(file).size > databaseBytes,
+    "a checkpoint by the worker",
+  );
+  t.deepEqual(errors, []);
+  await store.close();
+
+  // Another connection, opened after the WAL was folded in and removed, reads everything.
+  const db = new Database(file, { readonly: true });
+  t.teardown(() => db.close());
+  const row = db.prepare("SELECT count(*) AS n FROM messages WHERE channel_id = ?").get(channel.id);
+  t.deepEqual(row, { n: 200 });
 });
 
 test("messages, memberships and the event log survive a restart", async (t) => {
