@@ -71,6 +71,7 @@ export async function startStandalone(
     logger,
     port: config.mesh.port,
     host: config.mesh.host,
+    admit: messaging.admit,
     http: async (req: NodeRequest, res: NodeResponse) => {
       for (const route of routes) if (await route(req, res)) return true;
       return false;

@@ -19,6 +19,7 @@ import {
   invokeUnaryImplementation,
 } from "@connectrpc/connect/protocol";
 import { parseTimeout, setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
+import type { AdmissionControl } from "./admission.js";
 import { correctTrailer } from "./protocol-errors.js";
 
 /** What the fast path needs from serve(): the same things connect's adapter gets. */
@@ -31,6 +32,8 @@ export interface GrpcUnaryOptions {
   readonly acceptCompression: readonly Compression[];
   /** Responses at least this big are compressed when the client accepts it (connect: 1 KiB). */
   readonly compressMinBytes?: number;
+  /** Asked before anything else: a refusal is answered at once, the body left unread. */
+  readonly admission?: AdmissionControl | undefined;
 }
 
 type UnarySpec = MethodImplSpec & { kind: "unary" };
@@ -91,6 +94,11 @@ export class GrpcUnaryFastPath {
     if (typeof type !== "string" || !GRPC_CONTENT_TYPES.has(type)) return false;
     const encoding = headers["grpc-encoding"];
     if (encoding !== undefined && encoding !== "identity") return false;
+    const refusal = this.#options.admission?.check(spec.method);
+    if (refusal) {
+      refuse(req.stream, refusal);
+      return true;
+    }
     void this.#serve(req, res as Http2ServerResponse, spec);
     return true;
   }
@@ -272,6 +280,22 @@ function decodeRequest(body: Uint8Array, schema: DescMessage) {
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
     throw new ConnectError(`parse binary: ${reason}`, Code.InvalidArgument);
+  }
+}
+
+/**
+ * A trailers-only answer (status and metadata in the response headers, no message), as gRPC
+ * allows for an error, without reading the request.
+ */
+function refuse(stream: ServerHttp2Stream, error: ConnectError): void {
+  const header = new Headers({ "content-type": RESPONSE_CONTENT_TYPE });
+  setTrailerStatus(header, error);
+  if (stream.destroyed || stream.closed || stream.headersSent) return;
+  try {
+    // One HEADERS frame that ends the stream: what gRPC clients read as trailers-only.
+    stream.respond({ ":status": 200, ...toNodeHeaders(header) }, { endStream: true });
+  } catch {
+    // The stream closed while answering: nobody is left to tell.
   }
 }
 

@@ -25,12 +25,14 @@ import { serverTracingInterceptor } from "../interceptors/tracing-interceptor.js
 import { validationInterceptor } from "../interceptors/validation-interceptor.js";
 import type { Policy } from "../policy/policy.js";
 import type { Logger } from "../telemetry/logger.js";
+import { type Admission, AdmissionControl } from "./admission.js";
 import { GrpcUnaryFastPath } from "./grpc-unary.js";
 import { peerOf } from "./peer-identity.js";
 import { createPlaintextServer } from "./plaintext-server.js";
 import { correctProtocolErrors, decodedMarker } from "./protocol-errors.js";
 import { enableStreamSinks, kHttp2Stream } from "./stream-sink.js";
 
+export type { Admission } from "./admission.js";
 export {
   frameMessage,
   kStreamSink,
@@ -72,6 +74,8 @@ export interface ServeOptions {
   readonly drainTimeoutMs?: number;
   /** Largest accepted request message (default 4 MiB). */
   readonly readMaxBytes?: number;
+  /** Load shedding: asked first for every RPC (see {@link Admission}). Default: every call taken. */
+  readonly admit?: Admission;
 }
 
 export interface Served {
@@ -97,7 +101,9 @@ export async function serve(options: ServeOptions): Promise<Served> {
   const shutdown = new AbortController();
   // Every in-flight call listens for shutdown: past 10 calls Node would warn of a listener leak.
   setMaxListeners(Number.POSITIVE_INFINITY, shutdown.signal);
+  const admission = options.admit ? new AdmissionControl(options.admit, options.logger) : undefined;
   const interceptors: Interceptor[] = [
+    ...(admission ? [admission.interceptor()] : []),
     decodedMarker(),
     serverTracingInterceptor(),
     deadlineInterceptor(),
@@ -122,6 +128,7 @@ export async function serve(options: ServeOptions): Promise<Served> {
     contextValues,
     readMaxBytes,
     acceptCompression: [compressionGzip, compressionBrotli],
+    admission,
   });
   const adapter = connectNodeAdapter({
     routes(connectRouter) {
@@ -220,6 +227,7 @@ export async function serve(options: ServeOptions): Promise<Served> {
     close() {
       closing ??= (async () => {
         health.setAllNotServing();
+        admission?.close();
         const closed = new Promise<void>((resolve) => listener.close(() => resolve()));
         shutdown.abort();
         for (const session of sessions) session.close();

@@ -32,6 +32,11 @@ export interface MessagingConfig {
    * `unavailable` (the client reconnects with its positions and loses nothing).
    */
   readonly streamQueueLimit: number;
+  /**
+   * SendMessage calls one instance works on at once; past it more are refused with
+   * `resource_exhausted` and `retry-after` (see `SendsInHand`).
+   */
+  readonly maxSendsInFlight: number;
   /** How often retention pruning runs. */
   readonly housekeepingIntervalMs: number;
 }
@@ -61,6 +66,7 @@ type Env = Readonly<Record<string, string | undefined>>;
  * | `PARLEY_MESSAGING_EVENT_RETENTION_AGE` | `24h` |
  * | `PARLEY_MESSAGING_IDEMPOTENCY_TTL` | `48h` (at least 24h) |
  * | `PARLEY_MESSAGING_STREAM_QUEUE` | `1000` waiting events per stream |
+ * | `PARLEY_MESSAGING_MAX_SENDS_IN_FLIGHT` | `256` SendMessage calls in hand per instance |
  * | `PARLEY_MESSAGING_HOUSEKEEPING_INTERVAL` | `5m` |
  */
 export function loadMessagingConfig(env: Env = process.env): MessagingConfig {
@@ -77,6 +83,8 @@ export function loadMessagingConfig(env: Env = process.env): MessagingConfig {
     eventRetentionMs: duration("PARLEY_MESSAGING_EVENT_RETENTION_AGE", "24h", MINUTE, 30 * DAY),
     idempotencyTtlMs: duration("PARLEY_MESSAGING_IDEMPOTENCY_TTL", "48h", DAY, 30 * DAY),
     streamQueueLimit: count("PARLEY_MESSAGING_STREAM_QUEUE", 1000, 16, 1_000_000),
+    // About a quarter of a second of work for a saturated instance (bench/README.md).
+    maxSendsInFlight: count("PARLEY_MESSAGING_MAX_SENDS_IN_FLIGHT", 256, 1, 100_000),
     housekeepingIntervalMs: duration("PARLEY_MESSAGING_HOUSEKEEPING_INTERVAL", "5m", SECOND, DAY),
   };
   if (problems.length > 0) throw new MessagingConfigError(problems);

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { MessagingService } from "@parley/gen/parley/messaging/v1/messaging_service_pb.js";
-import { MemoryPubSub, MemoryRateLimiter } from "@parley/mesh";
+import { type Admission, MemoryPubSub, MemoryRateLimiter } from "@parley/mesh";
 import { LoggingNotifier } from "./adapters/logging-notifier.js";
 import { MemoryPresenceStore } from "./adapters/memory-presence-store.js";
 import {
@@ -24,6 +24,7 @@ import type {
   UserDirectory,
 } from "./ports.js";
 import { PresenceTracker } from "./presence/presence-tracker.js";
+import { SendsInHand } from "./sends-in-hand.js";
 import { createMessagingService } from "./service.js";
 import { TypingThrottle } from "./typing-throttle.js";
 
@@ -51,18 +52,9 @@ export interface CreateMessagingOptions {
   readonly presenceStore?: PresenceStore | undefined;
   /** Default: the wall clock. */
   readonly clock?: Clock | undefined;
-  /**
-   * SendMessage calls this instance works on at once before it answers `resource_exhausted`
-   * (default {@link DEFAULT_MAX_SENDS_IN_FLIGHT}).
-   */
+  /** Overrides the configuration's `maxSendsInFlight` (tests). */
   readonly maxSendsInFlight?: number | undefined;
 }
-
-/**
- * SendMessage calls one instance takes on at once: at the ~1 ms of work each costs when the
- * instance is saturated (bench/README.md), a quarter of a second of queued sends.
- */
-export const DEFAULT_MAX_SENDS_IN_FLIGHT = 256;
 
 /** A running messaging module: what the single-process server and messaging's main wire up. */
 export interface Messaging {
@@ -74,6 +66,8 @@ export interface Messaging {
   readonly presence: PresenceTracker;
   /** The database, for tests and tooling. */
   readonly store: SqliteMessagingStore;
+  /** For serve(): sheds SendMessage before it is read while the instance is full. */
+  readonly admit: Admission;
   /** Prunes expired events, idempotency keys and deleted channels' remains. */
   housekeeping(): Promise<void>;
   /** Ends open streams (`unavailable`), stops timers and closes what it opened. Idempotent. */
@@ -129,6 +123,7 @@ export async function createMessaging(
       (config.sendLimit
         ? new MemoryRateLimiter({ ...config.sendLimit, now: () => clock.now() })
         : undefined);
+    const sendsInHand = new SendsInHand(options.maxSendsInFlight ?? config.maxSendsInFlight);
     const service = createMessagingService({
       channels: store.channels,
       messages: store.messages,
@@ -140,6 +135,7 @@ export async function createMessaging(
       users: options.users,
       notifier: options.notifier ?? new LoggingNotifier(logger),
       sendLimiter,
+      sendsInHand,
       clock,
       logger,
       settings: {
@@ -147,7 +143,6 @@ export async function createMessaging(
         eventRetentionCount: config.eventRetentionCount,
         eventRetentionMs: config.eventRetentionMs,
         streamQueueLimit: config.streamQueueLimit,
-        maxSendsInFlight: options.maxSendsInFlight ?? DEFAULT_MAX_SENDS_IN_FLIGHT,
       },
     });
 
@@ -174,6 +169,7 @@ export async function createMessaging(
       hub,
       presence,
       store,
+      admit: sendsInHand.admission(),
       housekeeping,
       async close() {
         if (closed) return;

@@ -52,6 +52,7 @@ export async function serveMessaging(
       port: config.mesh.port,
       host: config.mesh.host,
       tls,
+      admit: messaging.admit,
     });
   } catch (err) {
     await messaging.close();

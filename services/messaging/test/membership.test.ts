@@ -10,6 +10,7 @@ import { encodeChannelEvent } from "../src/event-codec.js";
 import { EventPublisher } from "../src/event-publisher.js";
 import { Hub } from "../src/live/hub.js";
 import { PresenceTracker } from "../src/presence/presence-tracker.js";
+import { SendsInHand } from "../src/sends-in-hand.js";
 import { createMessagingService } from "../src/service.js";
 import { TypingThrottle } from "../src/typing-throttle.js";
 import {
@@ -273,6 +274,7 @@ test("the 2,000-membership limit is failed_precondition (limit lowered for the t
     users,
     notifier: new LoggingNotifier(logger),
     sendLimiter: undefined,
+    sendsInHand: new SendsInHand(256),
     clock,
     logger,
     settings: {
@@ -280,7 +282,6 @@ test("the 2,000-membership limit is failed_precondition (limit lowered for the t
       eventRetentionCount: 1000,
       eventRetentionMs: 86_400_000,
       streamQueueLimit: 100,
-      maxSendsInFlight: 256,
     },
   });
   const client = createClient(

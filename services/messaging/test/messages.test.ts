@@ -1,4 +1,5 @@
 import { Code } from "@connectrpc/connect";
+import { MessagingService } from "@parley/gen/parley/messaging/v1/messaging_service_pb.js";
 import test from "ava";
 import type { UserDirectory } from "../src/ports.js";
 import {
@@ -578,6 +579,11 @@ test("an instance with as many sends in hand as it takes refuses more with resou
   );
   t.is(refused.code, Code.ResourceExhausted);
   t.is(refused.metadata.get("retry-after"), "1");
+  // serve() asks the same question before reading a call (load shedding): only SendMessage.
+  const shed = h.messaging.admit(MessagingService.method.sendMessage);
+  t.is(shed?.code, Code.ResourceExhausted);
+  t.is(shed?.metadata.get("retry-after"), "1");
+  t.is(h.messaging.admit(MessagingService.method.listMessages), undefined);
   open();
   const sent = await Promise.all(held);
   t.deepEqual(
@@ -590,4 +596,5 @@ test("an instance with as many sends in hand as it takes refuses more with resou
     alice.call,
   );
   t.is(retried.message?.seq, 3n);
+  t.is(h.messaging.admit(MessagingService.method.sendMessage), undefined, "room again");
 });

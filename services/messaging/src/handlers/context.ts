@@ -22,6 +22,7 @@ import type {
 } from "../ports.js";
 import type { PresenceTracker } from "../presence/presence-tracker.js";
 import { toMessageProto } from "../proto-mapping.js";
+import type { SendsInHand } from "../sends-in-hand.js";
 import type { TypingThrottle } from "../typing-throttle.js";
 
 /** Operational settings the handlers read (a slice of `MessagingConfig`). */
@@ -30,12 +31,6 @@ export interface MessagingServiceSettings {
   readonly eventRetentionCount: number;
   readonly eventRetentionMs: number;
   readonly streamQueueLimit: number;
-  /**
-   * SendMessage calls one instance works on at once; past it a call is refused at once with
-   * `resource_exhausted` and `retry-after` (the client retries with the same idempotency key)
-   * rather than queued behind seconds of work the fan-out could not deliver in time.
-   */
-  readonly maxSendsInFlight: number;
 }
 
 /** Everything the use cases need, already built: no I/O happens while assembling the service. */
@@ -52,6 +47,8 @@ export interface MessagingServiceDeps {
   readonly notifier: Notifier;
   /** Per-user limit on SendMessage; undefined switches it off. */
   readonly sendLimiter: RateLimiter | undefined;
+  /** Back-pressure: SendMessage calls in hand on this instance, and their limit. */
+  readonly sendsInHand: SendsInHand;
   readonly clock: Clock;
   readonly logger: Logger;
   readonly settings: MessagingServiceSettings;

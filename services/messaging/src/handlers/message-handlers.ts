@@ -132,19 +132,10 @@ export function messageHandlers(kit: HandlerKit): MessageMethods {
     return { message: toMessageProto(sent.message) };
   }
 
-  /** SendMessage calls in hand on this instance (see `maxSendsInFlight`). */
-  let sendsInFlight = 0;
-
   return {
     async sendMessage(req, ctx) {
       const user = signedIn(ctx);
-      if (sendsInFlight >= kit.deps.settings.maxSendsInFlight) throw errors.sendsOverloaded();
-      sendsInFlight++;
-      try {
-        return await send(req, user);
-      } finally {
-        sendsInFlight--;
-      }
+      return kit.deps.sendsInHand.run(() => send(req, user));
     },
 
     async getMessage(req, ctx) {
