@@ -31,15 +31,12 @@ import test from "ava";
 import fc from "fast-check";
 import {
   callRpc,
-  describeAnswer,
   describeOutcome,
   garbageAuthorization,
   jsonEncodable,
-  rawBodiesArbitrary,
+  rawBodiesNeverFault,
   requestArbitrary,
-  responseFault,
   SERVER_FAULT_CODES,
-  sendRawBodies,
 } from "./support/fuzz.js";
 import {
   createChannel,
@@ -373,24 +370,10 @@ test.serial(
   async (t) => {
     const logged = server.log.lines().length;
     const answers = new Tally();
-    const bodies = rawBodiesArbitrary(MessagingService);
-    await fc.assert(
-      fc.asyncProperty(bodies, bearers, async ({ method, ...raw }, bearer) => {
-        const answered = await sendRawBodies(
-          baseUrl,
-          MessagingService,
-          method,
-          raw,
-          headersFor(bearer),
-        );
-        for (const [name, res] of answered) {
-          answers.add(describeAnswer(res));
-          const fault = responseFault(res);
-          if (fault) throw new Error(`${method.name}, ${name}: ${fault}`);
-        }
-      }),
-      { numRuns: RUNS.body, ...REPORTING },
-    );
+    await fc.assert(rawBodiesNeverFault(baseUrl, MessagingService, bearers, headersFor, answers), {
+      numRuns: RUNS.body,
+      ...REPORTING,
+    });
     t.log(`answers: ${answers}`);
     await assertServerAnswers(t, logged);
   },

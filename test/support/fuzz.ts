@@ -1168,6 +1168,32 @@ export async function sendRawBodies(
   ];
 }
 
+/**
+ * The property every service's fuzz test checks with raw bodies: random bodies for random
+ * methods of `service`, sent with {@link sendRawBodies} under a random bearer, never get a 5xx or
+ * a server-fault status ({@link responseFault}). Each answer is counted in `answers`.
+ */
+export function rawBodiesNeverFault<B>(
+  baseUrl: string,
+  service: DescService,
+  bearers: fc.Arbitrary<B>,
+  headersFor: (bearer: B) => Record<string, string>,
+  answers: { add(answer: string): void },
+) {
+  return fc.asyncProperty(
+    rawBodiesArbitrary(service),
+    bearers,
+    async ({ method, ...raw }, bearer) => {
+      const answered = await sendRawBodies(baseUrl, service, method, raw, headersFor(bearer));
+      for (const [name, res] of answered) {
+        answers.add(describeAnswer(res));
+        const fault = responseFault(res);
+        if (fault) throw new Error(`${method.name}, ${name}: ${fault}`);
+      }
+    },
+  );
+}
+
 /** A random HTTP request aimed at a service's routes and around them. */
 export interface RandomHttpRequest {
   readonly method: string;
