@@ -2,7 +2,7 @@ import { create } from "@bufbuild/protobuf";
 import { ViolationsSchema } from "@bufbuild/protovalidate/gen/buf/validate/validate_pb.js";
 import { Code, ConnectError } from "@connectrpc/connect";
 import test from "ava";
-import { describeError, isRetryable, retryAfterMs, sentence } from "../src/lib/errors.js";
+import { describeError, isRetryable, onField, retryAfterMs, sentence } from "../src/lib/errors.js";
 
 function invalid(...violations: [field: string, ruleId: string, message: string][]) {
   const detail = create(ViolationsSchema, {
@@ -66,4 +66,16 @@ test("retry decisions and retry-after", (t) => {
   });
   t.is(retryAfterMs(limited), 3000);
   t.is(retryAfterMs(new ConnectError("x", Code.Unavailable)), undefined);
+});
+
+test("onField moves an error next to one field and empties the form-wide message", (t) => {
+  const taken = describeError(new ConnectError("username already taken", Code.AlreadyExists));
+  t.deepEqual(onField(taken, "username"), {
+    code: Code.AlreadyExists,
+    message: "",
+    fields: { username: "Username already taken." },
+  });
+  t.deepEqual(onField(taken, "name", "Pick another name.").fields, {
+    name: "Pick another name.",
+  });
 });

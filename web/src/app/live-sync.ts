@@ -46,6 +46,11 @@ export interface LiveSyncDeps {
  */
 export class LiveSync {
   readonly store = new LiveStore();
+  /**
+   * Unsent drafts per conversation (`<channel>/<thread root>`), kept while this person is signed
+   * in: they go with this object at sign-out, so the next person never sees them.
+   */
+  readonly drafts = new Map<string, string>();
   readonly sendQueue: SendQueue;
   readonly connection: LiveConnection;
   readonly #deps: LiveSyncDeps;

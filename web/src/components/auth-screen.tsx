@@ -4,7 +4,7 @@ import { AuthService } from "@parley/gen/parley/auth/v1/auth_service_pb.js";
 import { type FormEvent, useEffect, useRef, useState } from "react";
 import { useApp } from "../app/context.js";
 import { navigatePath } from "../app/router.js";
-import { describeError, type ErrorDescription } from "../lib/errors.js";
+import { describeError, type ErrorDescription, onField } from "../lib/errors.js";
 import type { SignedOutReason } from "../lib/session-manager.js";
 import { toStoredSession } from "../lib/stored-session.js";
 import { Field, focusFirstInvalid } from "./field.js";
@@ -145,7 +145,7 @@ function RegisterForm() {
       // "already exists" names the field in words: put it next to that field.
       if (described.code === Code.AlreadyExists) {
         const field = /email/i.test(described.message) ? "email" : "username";
-        setErrors({ ...described, fields: { [field]: described.message } });
+        setErrors(onField(described, field));
       } else {
         setErrors(described);
       }
@@ -208,10 +208,13 @@ function RegisterForm() {
   );
 }
 
-/** The form-wide error (announced when it appears). */
+/**
+ * The form-wide error (announced when it appears). Shown only when there is a message: an error
+ * that belongs to a field (see onField) is shown next to that field alone.
+ */
 export function FormError({ id, errors }: { id: string; errors: ErrorDescription | undefined }) {
   return (
-    <div id={id} role="alert" className={errors ? "form-error" : "form-error empty"}>
+    <div id={id} role="alert" className={errors?.message ? "form-error" : "form-error empty"}>
       {errors?.message}
     </div>
   );

@@ -4,8 +4,6 @@ import { TypingNotifier } from "../lib/typing.js";
 import { SendIcon } from "./icons.js";
 
 const MAX_LENGTH = 4000;
-/** Unsent drafts per conversation, kept while the page is open. */
-const drafts = new Map<string, string>();
 
 /**
  * The message box: Enter sends, Shift+Enter starts a new line. Sending is optimistic (the send
@@ -33,7 +31,7 @@ export function Composer({
   const { messaging } = useApp();
   const live = useLiveSync();
   const draftKey = `${channelId}/${threadRootId}`;
-  const [text, setText] = useState(() => drafts.get(draftKey) ?? "");
+  const [text, setText] = useState(() => live.drafts.get(draftKey) ?? "");
   const box = useRef<HTMLTextAreaElement>(null);
   const notifier = useMemo(
     () =>
@@ -52,7 +50,7 @@ export function Composer({
   const tooLong = text.length > MAX_LENGTH;
   const change = (value: string) => {
     setText(value);
-    drafts.set(draftKey, value);
+    live.drafts.set(draftKey, value);
     notifier.input(value);
   };
   const send = () => {
@@ -61,7 +59,7 @@ export function Composer({
     live.sendQueue.enqueue(channelId, body, threadRootId);
     notifier.sent();
     setText("");
-    drafts.delete(draftKey);
+    live.drafts.delete(draftKey);
     onSent?.();
   };
   const submit = (e: FormEvent) => {

@@ -11,7 +11,7 @@ import { userKey } from "../app/live-sync.js";
 import { channelsKey } from "../app/queries.js";
 import { navigate } from "../app/router.js";
 import { addJoinedChannel } from "../lib/channel-list.js";
-import { describeError, type ErrorDescription } from "../lib/errors.js";
+import { describeError, type ErrorDescription, onField } from "../lib/errors.js";
 import { FormError } from "./auth-screen.js";
 import { Field, focusFirstInvalid } from "./field.js";
 import { HashIcon } from "./icons.js";
@@ -55,11 +55,7 @@ export function CreateChannelDialog({ onClose }: { onClose: () => void }) {
     },
     onError: (err) => {
       const described = describeError(err, CHANNEL_HINTS);
-      setErrors(
-        described.code === Code.AlreadyExists
-          ? { ...described, fields: { name: described.message } }
-          : described,
-      );
+      setErrors(described.code === Code.AlreadyExists ? onField(described, "name") : described);
     },
   });
   const submit = (e: FormEvent<HTMLFormElement>) => {
@@ -259,7 +255,7 @@ export function DirectMessageDialog({ onClose }: { onClose: () => void }) {
           placeholder="e.g. ada"
           error={errors?.fields.username}
         />
-        <FormError id="direct-error" errors={errors?.message ? errors : undefined} />
+        <FormError id="direct-error" errors={errors} />
         <div className="dialog-actions">
           <button type="button" onClick={onClose}>
             Cancel

@@ -99,7 +99,7 @@ export function MembersDialog({ joined, onClose }: { joined: JoinedChannel; onCl
         </form>
       )}
       <output className="saved">{added}</output>
-      <FormError id="members-error" errors={errors?.message ? errors : undefined} />
+      <FormError id="members-error" errors={errors} />
       {members.isPending && <p className="muted">Loading…</p>}
       <ul className="member-list" aria-label="Members">
         {members.data?.members.map((member, i) => {

@@ -3,7 +3,7 @@ import type { Message } from "@parley/gen/parley/messaging/v1/message_pb.js";
 import { MessagingService } from "@parley/gen/parley/messaging/v1/messaging_service_pb.js";
 import type { PresenceStatus } from "@parley/gen/parley/messaging/v1/presence_pb.js";
 import { useQueryClient } from "@tanstack/react-query";
-import { type KeyboardEvent, memo, useEffect, useRef, useState } from "react";
+import { type KeyboardEvent, memo, useEffect, useId, useRef, useState } from "react";
 import { useLiveSync } from "../app/context.js";
 import { displayName, useUser } from "../app/hooks.js";
 import { timelineKey } from "../app/queries.js";
@@ -357,6 +357,7 @@ function EditBox({
   onSave: (text: string) => void;
   onCancel: () => void;
 }) {
+  const id = useId();
   const [text, setText] = useState(initial);
   const box = useRef<HTMLTextAreaElement>(null);
   useEffect(() => {
@@ -383,11 +384,11 @@ function EditBox({
         if (text.trim()) onSave(text.trim());
       }}
     >
-      <label className="visually-hidden" htmlFor="edit-message">
+      <label className="visually-hidden" htmlFor={id}>
         Edit message
       </label>
       <textarea
-        id="edit-message"
+        id={id}
         ref={box}
         value={text}
         onChange={(e) => setText(e.target.value)}

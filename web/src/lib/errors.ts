@@ -40,6 +40,19 @@ export function describeError(err: unknown, hints: FieldHints = {}): ErrorDescri
   return { code: error.code, message: messageFor(error), fields };
 }
 
+/**
+ * Puts an error next to one form field instead of above the form: the text (the error's own
+ * sentence unless given) becomes the field's, and the form-wide message is emptied so it is not
+ * shown twice. For refusals that name a field in words, such as "already exists".
+ */
+export function onField(
+  error: ErrorDescription,
+  field: string,
+  text: string = error.message,
+): ErrorDescription {
+  return { ...error, message: "", fields: { [field]: text } };
+}
+
 function messageFor(error: ConnectError): string {
   switch (error.code) {
     case Code.Unknown:

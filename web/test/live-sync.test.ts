@@ -1,0 +1,32 @@
+import { createClient, createRouterTransport } from "@connectrpc/connect";
+import { MessagingService } from "@parley/gen/parley/messaging/v1/messaging_service_pb.js";
+import { QueryClient } from "@tanstack/react-query";
+import test from "ava";
+import { LiveSync } from "../src/app/live-sync.js";
+import { SessionManager } from "../src/lib/session-manager.js";
+
+/** A LiveSync as the app makes one at sign-in (never started: no stream is needed here). */
+function signIn(selfUserId: string): LiveSync {
+  const transport = createRouterTransport(() => {});
+  const session = new SessionManager({
+    store: { load: () => null, save: () => {} },
+    refresh: () => Promise.reject(new Error("not used")),
+  });
+  return new LiveSync({
+    transport,
+    messaging: createClient(MessagingService, transport),
+    queryClient: new QueryClient(),
+    session,
+    selfUserId,
+  });
+}
+
+test("unsent drafts belong to one signed-in session: the next person starts without them", (t) => {
+  const ada = signIn("u1");
+  ada.drafts.set("c1/", "only for Ada's eyes");
+  t.is(ada.drafts.get("c1/"), "only for Ada's eyes");
+  // Sign-out drops Ada's LiveSync; the next sign-in on the page makes a new one.
+  const bob = signIn("u2");
+  t.is(bob.drafts.get("c1/"), undefined);
+  t.is(bob.drafts.size, 0);
+});
