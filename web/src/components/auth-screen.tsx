@@ -1,13 +1,13 @@
 import { Code } from "@connectrpc/connect";
 import { useMutation } from "@connectrpc/connect-query";
 import { AuthService } from "@parley/gen/parley/auth/v1/auth_service_pb.js";
-import { type FormEvent, useEffect, useRef, useState } from "react";
+import { type FormEvent, useRef, useState } from "react";
 import { useApp } from "../app/context.js";
 import { navigatePath } from "../app/router.js";
-import { describeError, type ErrorDescription, onField } from "../lib/errors.js";
+import { describeError, onField } from "../lib/errors.js";
 import type { SignedOutReason } from "../lib/session-manager.js";
 import { toStoredSession } from "../lib/stored-session.js";
-import { Field, focusFirstInvalid } from "./field.js";
+import { Field, FormError, SubmitButton, useFormErrors } from "./field.js";
 import { Logo } from "./logo.js";
 
 const REGISTER_HINTS = {
@@ -80,15 +80,6 @@ export function AuthScreen({ reason }: { reason: SignedOutReason }) {
   );
 }
 
-function useFormErrors() {
-  const form = useRef<HTMLFormElement>(null);
-  const [errors, setErrors] = useState<ErrorDescription>();
-  useEffect(() => {
-    if (errors && Object.keys(errors.fields).length > 0) focusFirstInvalid(form.current);
-  }, [errors]);
-  return { form, errors, setErrors };
-}
-
 function SignInForm({ onForgot }: { onForgot: () => void }) {
   const { session } = useApp();
   const { form, errors, setErrors } = useFormErrors();
@@ -121,9 +112,9 @@ function SignInForm({ onForgot }: { onForgot: () => void }) {
         error={errors?.fields.password}
       />
       <FormError id="sign-in-error" errors={errors} />
-      <button type="submit" className="primary wide" disabled={login.isPending}>
-        {login.isPending ? "Signing in…" : "Sign in"}
-      </button>
+      <SubmitButton pending={login.isPending} busy="Signing in…" wide>
+        Sign in
+      </SubmitButton>
       <p className="auth-forgot">
         <button type="button" className="link" onClick={onForgot}>
           Forgot your password?
@@ -201,22 +192,10 @@ function RegisterForm() {
         error={errors?.fields.password}
       />
       <FormError id="register-error" errors={errors} />
-      <button type="submit" className="primary wide" disabled={register.isPending}>
-        {register.isPending ? "Creating account…" : "Create account"}
-      </button>
+      <SubmitButton pending={register.isPending} busy="Creating account…" wide>
+        Create account
+      </SubmitButton>
     </form>
-  );
-}
-
-/**
- * The form-wide error (announced when it appears). Shown only when there is a message: an error
- * that belongs to a field (see onField) is shown next to that field alone.
- */
-export function FormError({ id, errors }: { id: string; errors: ErrorDescription | undefined }) {
-  return (
-    <div id={id} role="alert" className={errors?.message ? "form-error" : "form-error empty"}>
-      {errors?.message}
-    </div>
   );
 }
 
@@ -251,9 +230,9 @@ function ForgotForm() {
       <output className="notice success" hidden={!sentTo}>
         {sentTo && `If ${sentTo} belongs to an account, a reset link is on its way.`}
       </output>
-      <button type="submit" className="primary wide" disabled={request.isPending}>
-        {request.isPending ? "Sending…" : "Send reset link"}
-      </button>
+      <SubmitButton pending={request.isPending} busy="Sending…" wide>
+        Send reset link
+      </SubmitButton>
     </form>
   );
 }
@@ -301,9 +280,9 @@ export function ResetPasswordScreen() {
             error={errors?.fields.password}
           />
           <FormError id="reset-error" errors={errors} />
-          <button type="submit" className="primary wide" disabled={reset.isPending || !token}>
-            {reset.isPending ? "Saving…" : "Set new password"}
-          </button>
+          <SubmitButton pending={reset.isPending} busy="Saving…" wide disabled={!token}>
+            Set new password
+          </SubmitButton>
         </form>
         <p className="auth-switch">
           <button type="button" className="link" onClick={() => navigatePath("/", true)}>

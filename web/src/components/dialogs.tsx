@@ -4,7 +4,7 @@ import { AuthService } from "@parley/gen/parley/auth/v1/auth_service_pb.js";
 import { ChannelKind, type JoinedChannel } from "@parley/gen/parley/messaging/v1/channel_pb.js";
 import { MessagingService } from "@parley/gen/parley/messaging/v1/messaging_service_pb.js";
 import { useQueryClient } from "@tanstack/react-query";
-import { type FormEvent, useDeferredValue, useEffect, useRef, useState } from "react";
+import { type FormEvent, useDeferredValue, useState } from "react";
 import { useApp } from "../app/context.js";
 import { displayName, useSelfId, useUser } from "../app/hooks.js";
 import { userKey } from "../app/live-sync.js";
@@ -12,8 +12,7 @@ import { channelsKey } from "../app/queries.js";
 import { navigate } from "../app/router.js";
 import { addJoinedChannel } from "../lib/channel-list.js";
 import { describeError, type ErrorDescription, onField } from "../lib/errors.js";
-import { FormError } from "./auth-screen.js";
-import { Field, focusFirstInvalid } from "./field.js";
+import { Field, FormError, SubmitButton, useFormErrors } from "./field.js";
 import { HashIcon } from "./icons.js";
 import { Modal } from "./modal.js";
 
@@ -35,18 +34,9 @@ function useOpenJoined() {
   };
 }
 
-function useErrors() {
-  const form = useRef<HTMLFormElement>(null);
-  const [errors, setErrors] = useState<ErrorDescription>();
-  useEffect(() => {
-    if (errors && Object.keys(errors.fields).length > 0) focusFirstInvalid(form.current);
-  }, [errors]);
-  return { form, errors, setErrors };
-}
-
 export function CreateChannelDialog({ onClose }: { onClose: () => void }) {
   const open = useOpenJoined();
-  const { form, errors, setErrors } = useErrors();
+  const { form, errors, setErrors } = useFormErrors();
   const [name, setName] = useState("");
   const create = useMutation(MessagingService.method.createChannel, {
     onSuccess: (res) => {
@@ -115,9 +105,9 @@ export function CreateChannelDialog({ onClose }: { onClose: () => void }) {
           <button type="button" onClick={onClose}>
             Cancel
           </button>
-          <button type="submit" className="primary" disabled={create.isPending}>
-            {create.isPending ? "Creating…" : "Create channel"}
-          </button>
+          <SubmitButton pending={create.isPending} busy="Creating…">
+            Create channel
+          </SubmitButton>
         </div>
       </form>
     </Modal>
@@ -203,7 +193,7 @@ export function BrowseChannelsDialog({ onClose }: { onClose: () => void }) {
 
 export function DirectMessageDialog({ onClose }: { onClose: () => void }) {
   const open = useOpenJoined();
-  const { form, errors, setErrors } = useErrors();
+  const { form, errors, setErrors } = useFormErrors();
   const lookup = useMutation(AuthService.method.lookupUsers);
   const openDirect = useMutation(MessagingService.method.openDirectChannel);
   const busy = lookup.isPending || openDirect.isPending;
@@ -260,9 +250,9 @@ export function DirectMessageDialog({ onClose }: { onClose: () => void }) {
           <button type="button" onClick={onClose}>
             Cancel
           </button>
-          <button type="submit" className="primary" disabled={busy}>
-            {busy ? "Opening…" : "Open conversation"}
-          </button>
+          <SubmitButton pending={busy} busy="Opening…">
+            Open conversation
+          </SubmitButton>
         </div>
       </form>
     </Modal>
@@ -274,7 +264,7 @@ export function ProfileDialog({ onClose }: { onClose: () => void }) {
   const queryClient = useQueryClient();
   const selfId = useSelfId();
   const user = useUser(selfId);
-  const { form, errors, setErrors } = useErrors();
+  const { form, errors, setErrors } = useFormErrors();
   const [saved, setSaved] = useState(false);
   const update = useMutation(AuthService.method.updateProfile, {
     onSuccess: (res) => {
@@ -337,9 +327,9 @@ export function ProfileDialog({ onClose }: { onClose: () => void }) {
             <button type="button" onClick={onClose}>
               Close
             </button>
-            <button type="submit" className="primary" disabled={update.isPending}>
-              {update.isPending ? "Saving…" : "Save"}
-            </button>
+            <SubmitButton pending={update.isPending} busy="Saving…">
+              Save
+            </SubmitButton>
           </span>
         </div>
       </form>

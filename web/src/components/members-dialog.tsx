@@ -8,15 +8,14 @@ import {
 } from "@parley/gen/parley/messaging/v1/channel_pb.js";
 import { MessagingService } from "@parley/gen/parley/messaging/v1/messaging_service_pb.js";
 import { useQueryClient } from "@tanstack/react-query";
-import { type FormEvent, useRef, useState } from "react";
+import { type FormEvent, useState } from "react";
 import { displayName, presenceLabel, usePresence, useSelfId } from "../app/hooks.js";
 import { channelsKey } from "../app/queries.js";
 import { navigate } from "../app/router.js";
 import { useUsers } from "../app/use-users.js";
-import { describeError, type ErrorDescription } from "../lib/errors.js";
-import { FormError } from "./auth-screen.js";
+import { describeError } from "../lib/errors.js";
 import { Avatar } from "./avatar.js";
-import { Field, focusFirstInvalid } from "./field.js";
+import { Field, FormError, useFormErrors } from "./field.js";
 import { Modal } from "./modal.js";
 
 /**
@@ -33,8 +32,7 @@ export function MembersDialog({ joined, onClose }: { joined: JoinedChannel; onCl
   const ids = members.data?.members.map((m) => m.userId) ?? [];
   const users = useUsers(ids);
   const presence = usePresence(ids);
-  const form = useRef<HTMLFormElement>(null);
-  const [errors, setErrors] = useState<ErrorDescription>();
+  const { form, errors, setErrors } = useFormErrors();
   const [added, setAdded] = useState("");
   const lookup = useMutation(AuthService.method.lookupUsers);
   const add = useMutation(MessagingService.method.addMembers);
@@ -58,10 +56,8 @@ export function MembersDialog({ joined, onClose }: { joined: JoinedChannel; onCl
     const username = input.value.trim().replace(/^@/, "").toLowerCase();
     setErrors(undefined);
     setAdded("");
-    const fieldError = (text: string) => {
+    const fieldError = (text: string) =>
       setErrors({ code: Code.InvalidArgument, message: "", fields: { username: text } });
-      requestAnimationFrame(() => focusFirstInvalid(form.current));
-    };
     if (!username) return fieldError("Enter a username.");
     try {
       const user = (await lookup.mutateAsync({ usernames: [username] })).users[0];

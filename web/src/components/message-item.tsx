@@ -13,6 +13,7 @@ import { formatTime, isoTime, splitMentions } from "../lib/format.js";
 import type { PendingMessage } from "../lib/send-queue.js";
 import { type TimelinePages, updateMessage } from "../lib/timeline.js";
 import { Avatar } from "./avatar.js";
+import { IconButton } from "./icon-button.js";
 import { EditIcon, ReplyIcon, SmileIcon, TrashIcon } from "./icons.js";
 import { Modal } from "./modal.js";
 
@@ -191,34 +192,26 @@ export const MessageItem = memo(function MessageItem({
       {!deleted && !editing && (
         // biome-ignore lint/a11y/useSemanticElements: a row of buttons, not a set of form fields
         <div className="msg-actions" role="group" aria-label={`Actions for message from ${name}`}>
-          <button
-            type="button"
+          <IconButton
             ref={reactButton}
-            className="icon-button"
-            aria-label="Add reaction"
-            title="Add reaction"
+            label="Add reaction"
             aria-expanded={picking}
             onClick={() => setPicking((p) => !p)}
           >
             <SmileIcon />
-          </button>
+          </IconButton>
           {!inThread && !message.threadRootId && (
-            <button
-              type="button"
-              className="icon-button"
-              aria-label="Reply in thread"
-              title="Reply in thread"
+            <IconButton
+              label="Reply in thread"
               onClick={() => navigate({ channelId, threadId: message.id })}
             >
               <ReplyIcon />
-            </button>
+            </IconButton>
           )}
           {mine && (
-            <button
-              type="button"
+            <IconButton
               ref={editButton}
-              className="icon-button"
-              aria-label="Edit message"
+              label="Edit message"
               title="Edit"
               onClick={() => {
                 setError("");
@@ -226,18 +219,17 @@ export const MessageItem = memo(function MessageItem({
               }}
             >
               <EditIcon />
-            </button>
+            </IconButton>
           )}
           {(mine || canModerate) && (
-            <button
-              type="button"
-              className="icon-button destructive"
-              aria-label="Delete message"
+            <IconButton
+              className="destructive"
+              label="Delete message"
               title="Delete"
               onClick={() => setConfirming(true)}
             >
               <TrashIcon />
-            </button>
+            </IconButton>
           )}
           {picking && (
             <ReactionPicker

@@ -11,6 +11,7 @@ import {
   DirectMessageDialog,
   ProfileDialog,
 } from "./dialogs.js";
+import { IconButton } from "./icon-button.js";
 import { HashIcon, LockIcon, PlusIcon, SearchIcon } from "./icons.js";
 import { Logo } from "./logo.js";
 
@@ -35,24 +36,12 @@ export function Sidebar({ activeChannelId }: { activeChannelId: string | undefin
         <section aria-labelledby="channels-heading">
           <div className="section-head">
             <h2 id="channels-heading">Channels</h2>
-            <button
-              type="button"
-              className="icon-button"
-              aria-label="Browse channels"
-              title="Browse channels"
-              onClick={() => setDialog("browse")}
-            >
+            <IconButton label="Browse channels" onClick={() => setDialog("browse")}>
               <SearchIcon />
-            </button>
-            <button
-              type="button"
-              className="icon-button"
-              aria-label="Create a channel"
-              title="Create a channel"
-              onClick={() => setDialog("create")}
-            >
+            </IconButton>
+            <IconButton label="Create a channel" onClick={() => setDialog("create")}>
               <PlusIcon />
-            </button>
+            </IconButton>
           </div>
           {channels.isError && <p className="sidebar-empty">Could not load your channels.</p>}
           {channels.isSuccess && named.length === 0 && (
@@ -69,15 +58,9 @@ export function Sidebar({ activeChannelId }: { activeChannelId: string | undefin
         <section aria-labelledby="direct-heading">
           <div className="section-head">
             <h2 id="direct-heading">Direct messages</h2>
-            <button
-              type="button"
-              className="icon-button"
-              aria-label="New direct message"
-              title="New direct message"
-              onClick={() => setDialog("direct")}
-            >
+            <IconButton label="New direct message" onClick={() => setDialog("direct")}>
               <PlusIcon />
-            </button>
+            </IconButton>
           </div>
           <ul className="channel-list">
             {direct.map((joined) => {
