@@ -9,20 +9,8 @@ import { AuthService } from "@parley/gen/parley/auth/v1/auth_service_pb.js";
 import { MessagingService } from "@parley/gen/parley/messaging/v1/messaging_service_pb.js";
 import test from "ava";
 import { createAuthInterceptor } from "../src/lib/auth-interceptor.js";
-import { SessionManager, type SessionStore } from "../src/lib/session-manager.js";
-import type { StoredSession } from "../src/lib/stored-session.js";
-
-const MIN = 60_000;
-
-function stored(n: number, now: number): StoredSession {
-  return {
-    accessToken: `access-${n}`,
-    accessTokenExpiresAt: now + 15 * MIN,
-    refreshToken: `refresh-${n}`,
-    refreshTokenExpiresAt: now + 30 * 24 * 60 * MIN,
-    user: { id: "u1", username: "ada", displayName: "Ada" },
-  };
-}
+import { SessionManager } from "../src/lib/session-manager.js";
+import { MemoryStore, stored } from "./support/sessions.js";
 
 /**
  * Real generated clients over an in-memory Connect transport: the server side records the
@@ -33,13 +21,7 @@ function setup(now: number) {
   const valid = new Set(["access-1"]);
   let issued = 1;
   const spent = new Set<string>();
-  let value: StoredSession | null = null;
-  const store: SessionStore = {
-    load: () => value,
-    save(s) {
-      value = s;
-    },
-  };
+  const store = new MemoryStore();
   const routes = (router: ConnectRouter) => {
     router.service(MessagingService, {
       listChannels(_req, ctx) {

@@ -4,12 +4,13 @@ import { QueryClient } from "@tanstack/react-query";
 import test from "ava";
 import { LiveSync } from "../src/app/live-sync.js";
 import { SessionManager } from "../src/lib/session-manager.js";
+import { MemoryStore } from "./support/sessions.js";
 
 /** A LiveSync as the app makes one at sign-in (never started: no stream is needed here). */
 function signIn(selfUserId: string): LiveSync {
   const transport = createRouterTransport(() => {});
   const session = new SessionManager({
-    store: { load: () => null, save: () => {} },
+    store: new MemoryStore(),
     refresh: () => Promise.reject(new Error("not used")),
   });
   return new LiveSync({

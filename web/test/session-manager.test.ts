@@ -4,32 +4,9 @@ import {
   SESSION_ENDED_MESSAGE,
   SessionManager,
   type SessionState,
-  type SessionStore,
 } from "../src/lib/session-manager.js";
 import type { StoredSession } from "../src/lib/stored-session.js";
-
-const MIN = 60_000;
-
-function session(n: number, now: number): StoredSession {
-  return {
-    accessToken: `access-${n}`,
-    accessTokenExpiresAt: now + 15 * MIN,
-    refreshToken: `refresh-${n}`,
-    refreshTokenExpiresAt: now + 30 * 24 * 60 * MIN,
-    user: { id: "u1", username: "ada", displayName: "Ada" },
-  };
-}
-
-/** A store shared by "tabs" (as localStorage is). */
-class MemoryStore implements SessionStore {
-  value: StoredSession | null = null;
-  load() {
-    return this.value;
-  }
-  save(s: StoredSession | null) {
-    this.value = s;
-  }
-}
+import { MemoryStore, MIN, stored } from "./support/sessions.js";
 
 /** Auth's Refresh: rotates, and refuses a refresh token used twice. */
 function fakeAuth(clock: { now: number }) {
@@ -45,7 +22,7 @@ function fakeAuth(clock: { now: number }) {
         throw new ConnectError("your session has ended; sign in again", Code.Unauthenticated);
       }
       spent.add(refreshToken);
-      return session(++issued, clock.now);
+      return stored(++issued, clock.now);
     },
   };
 }
@@ -55,7 +32,7 @@ test("a fresh access token is handed out as is; one about to expire is refreshed
   const store = new MemoryStore();
   const auth = fakeAuth(clock);
   const manager = new SessionManager({ store, refresh: auth.refresh, now: () => clock.now });
-  manager.signIn(session(1, clock.now));
+  manager.signIn(stored(1, clock.now));
   t.is(await manager.accessToken(), "access-1");
   t.deepEqual(auth.calls, []);
   clock.now += 14.5 * MIN; // 30 s left: within the minute it refreshes ahead
@@ -72,7 +49,7 @@ test("concurrent callers share one refresh (single flight)", async (t) => {
     refresh: auth.refresh,
     now: () => clock.now,
   });
-  manager.signIn(session(1, clock.now));
+  manager.signIn(stored(1, clock.now));
   clock.now += 15 * MIN;
   const tokens = await Promise.all([
     manager.accessToken(),
@@ -96,7 +73,7 @@ test("a refused refresh token ends the session as expired", async (t) => {
     now: () => clock.now,
   });
   manager.subscribe((s) => states.push(s));
-  manager.signIn(session(1, clock.now));
+  manager.signIn(stored(1, clock.now));
   const err = await t.throwsAsync(manager.refresh("access-1"));
   t.is(ConnectError.from(err).code, Code.Unauthenticated);
   t.is(ConnectError.from(err).rawMessage, SESSION_ENDED_MESSAGE);
@@ -122,7 +99,7 @@ test("a network failure during refresh keeps the session (try again later)", asy
     },
     now: () => clock.now,
   });
-  manager.signIn(session(1, clock.now));
+  manager.signIn(stored(1, clock.now));
   const err = await t.throwsAsync(manager.refresh("access-1"));
   t.is(ConnectError.from(err).code, Code.Unknown);
   t.is(manager.state.status, "signed-in");
@@ -146,7 +123,7 @@ test("two tabs never spend the same refresh token: the second adopts the first o
   };
   const deps = { store, refresh: auth.refresh, now: () => clock.now, exclusive };
   const tab1 = new SessionManager(deps);
-  tab1.signIn(session(1, clock.now));
+  tab1.signIn(stored(1, clock.now));
   const tab2 = new SessionManager(deps);
   t.is(tab2.state.status, "signed-in", "the other tab starts signed in from the store");
   clock.now += 15 * MIN;
@@ -162,8 +139,8 @@ test("signing out in another tab signs this one out; a new session there is foll
   const store = new MemoryStore();
   const deps = { store, refresh: fakeAuth(clock).refresh, now: () => clock.now };
   const here = new SessionManager(deps);
-  here.signIn(session(1, clock.now));
-  store.save(session(5, clock.now));
+  here.signIn(stored(1, clock.now));
+  store.save(stored(5, clock.now));
   here.syncFromStore();
   t.is(here.state.status === "signed-in" && here.state.session.accessToken, "access-5");
   store.save(null);
@@ -174,7 +151,7 @@ test("signing out in another tab signs this one out; a new session there is foll
 test("a stored session whose refresh token expired does not count as signed in", (t) => {
   const clock = { now: 1_000_000 };
   const store = new MemoryStore();
-  store.value = { ...session(1, clock.now), refreshTokenExpiresAt: clock.now - 1 };
+  store.value = { ...stored(1, clock.now), refreshTokenExpiresAt: clock.now - 1 };
   const manager = new SessionManager({
     store,
     refresh: fakeAuth(clock).refresh,

@@ -45,7 +45,7 @@ export function displayName(user: User | null | undefined): string {
 
 export function useLive<T>(select: (state: LiveState) => T): T {
   const live = useLiveSync();
-  return useSyncExternalStore(live.store.subscribe, () => select(live.store.getState()));
+  return useSyncExternalStore(live.store.subscribe, () => select(live.store.state));
 }
 
 export function usePending(channelId: string, threadRootId = ""): readonly PendingMessage[] {

@@ -1,4 +1,4 @@
-import { PresenceStatus } from "@parley/gen/parley/messaging/v1/presence_pb.js";
+import type { PresenceStatus } from "@parley/gen/parley/messaging/v1/presence_pb.js";
 import type { LiveStatus } from "../lib/live-connection.js";
 import { NO_TYPING, type TypingState } from "../lib/typing.js";
 
@@ -36,8 +36,6 @@ export class LiveStore {
     return () => this.#listeners.delete(listener);
   };
 
-  readonly getState = (): LiveState => this.#state;
-
   update(change: Partial<LiveState>): void {
     this.#state = { ...this.#state, ...change };
     for (const listener of [...this.#listeners]) listener();
@@ -53,5 +51,3 @@ export class LiveStore {
     this.update({ announcement: { text, id: this.#state.announcement.id + 1 } });
   }
 }
-
-export { PresenceStatus };

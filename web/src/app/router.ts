@@ -23,10 +23,7 @@ export function routePath(route: Route): string {
 /** Goes to a route (a history entry, so Back works). */
 export function navigate(route: Route, replace = false): void {
   const path = routePath(route);
-  if (path === window.location.pathname) return;
-  if (replace) window.history.replaceState(null, "", path);
-  else window.history.pushState(null, "", path);
-  window.dispatchEvent(new Event(NAVIGATE));
+  if (path !== window.location.pathname) navigatePath(path, replace);
 }
 
 function subscribe(fn: () => void): () => void {
@@ -54,7 +51,7 @@ let cached: { path: string; route: Route } | undefined;
 
 /** The current route (the server answers every path with the app, so reloads keep it). */
 export function useRoute(): Route {
-  const path = useSyncExternalStore(subscribe, () => window.location.pathname);
+  const path = usePathname();
   if (cached?.path !== path) cached = { path, route: parseRoute(path) };
   return cached.route;
 }

@@ -13,6 +13,7 @@ import { displayName, presenceLabel, usePresence, useSelfId } from "../app/hooks
 import { channelsKey } from "../app/queries.js";
 import { navigate } from "../app/router.js";
 import { useUsers } from "../app/use-users.js";
+import { removeChannel } from "../lib/channel-list.js";
 import { describeError } from "../lib/errors.js";
 import { Avatar } from "./avatar.js";
 import { Field, FormError, useFormErrors } from "./field.js";
@@ -39,9 +40,7 @@ export function MembersDialog({ joined, onClose }: { joined: JoinedChannel; onCl
   const leave = useMutation(MessagingService.method.leaveChannel, {
     onSuccess: () => {
       queryClient.setQueryData(channelsKey(transport), (data) =>
-        data
-          ? { ...data, channels: data.channels.filter((c) => c.channel?.id !== channelId) }
-          : data,
+        data ? removeChannel(data, channelId) : data,
       );
       onClose();
       navigate({});

@@ -1,4 +1,5 @@
 import { create } from "@bufbuild/protobuf";
+import { timestampMs } from "@bufbuild/protobuf/wkt";
 import {
   type Channel,
   ChannelKind,
@@ -163,7 +164,7 @@ export function groupChannels(channels: readonly JoinedChannel[]): {
 
 function lastActivity(joined: JoinedChannel): number {
   const at = joined.channel?.lastMessageAt ?? joined.channel?.createdAt;
-  return at ? Number(at.seconds) * 1000 + at.nanos / 1e6 : 0;
+  return at ? timestampMs(at) : 0;
 }
 
 function readStateOf(joined: JoinedChannel): ReadState {
@@ -202,7 +203,8 @@ function replaceChannel(
   return updateJoined(data, channel.id, (joined) => ({ ...joined, channel }));
 }
 
-function removeChannel(data: ListChannelsResponse, channelId: string): ListChannelsResponse {
+/** Takes a channel out of the list (one the person left, or a deleted one). */
+export function removeChannel(data: ListChannelsResponse, channelId: string): ListChannelsResponse {
   const channels = data.channels.filter((c) => c.channel?.id !== channelId);
   return channels.length === data.channels.length ? data : { ...data, channels };
 }

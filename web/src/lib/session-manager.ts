@@ -74,11 +74,6 @@ export class SessionManager {
     return this.#state;
   }
 
-  /** The signed-in person, or undefined. */
-  get user(): SessionUser | undefined {
-    return this.#state.status === "signed-in" ? this.#state.session.user : undefined;
-  }
-
   subscribe(listener: Listener): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);

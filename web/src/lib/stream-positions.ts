@@ -44,10 +44,6 @@ export class StreamPositions {
     return this.#positions.get(channelId);
   }
 
-  get size(): number {
-    return this.#positions.size;
-  }
-
   /** `SubscribeRequest.positions` for the next connection. */
   toRequest(): MessageInitShape<typeof StreamPositionSchema>[] {
     return [...this.#positions].map(([channelId, p]) => ({
@@ -60,10 +56,6 @@ export class StreamPositions {
   /** The channel ids positions are kept for. */
   channelIds(): string[] {
     return [...this.#positions.keys()];
-  }
-
-  forget(channelId: string): void {
-    this.#positions.delete(channelId);
   }
 
   clear(): void {
