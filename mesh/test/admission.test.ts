@@ -22,7 +22,7 @@ const policy = parsePolicy({
 
 /** A server whose GetMessage is refused while `full` is set; ListMessages never is. */
 async function start(t: import("ava").ExecutionContext) {
-  const state = { full: false, handled: 0 };
+  const state = { full: false, handled: 0, asked: 0 };
   const lines: Record<string, unknown>[] = [];
   const logger = createLogger({
     service: "test",
@@ -53,12 +53,13 @@ async function start(t: import("ava").ExecutionContext) {
     logger,
     port: 0,
     host: "127.0.0.1",
-    admit: (method) =>
-      state.full && method.name === "GetMessage"
-        ? new ConnectError("busy; try again in 1 second", Code.ResourceExhausted, {
-            "retry-after": "1",
-          })
-        : undefined,
+    admit: (method) => {
+      state.asked++;
+      if (!state.full || method.name !== "GetMessage") return undefined;
+      return new ConnectError("busy; try again in 1 second", Code.ResourceExhausted, {
+        "retry-after": "1",
+      });
+    },
   });
   t.teardown(() => server.close());
   const transports: [string, Transport][] = [
@@ -119,6 +120,15 @@ test("over gRPC the refusal is trailers-only, sent before the request body ends"
   t.is(state.handled, 0);
 });
 
+test("each call is asked once, whichever the protocol", async (t) => {
+  const { state, transports } = await start(t);
+  for (const [name, transport] of transports) {
+    const before = state.asked;
+    await createClient(MessagingService, transport).getMessage(request());
+    t.is(state.asked - before, 1, name);
+  }
+});
+
 test("refusals are logged: the first at once, the rest counted", async (t) => {
   const { state, lines, transports } = await start(t);
   state.full = true;
@@ -130,5 +140,5 @@ test("refusals are logged: the first at once, the rest counted", async (t) => {
     String(line.msg).startsWith("refusing calls at admission"),
   );
   t.is(refusals.length, 1);
-  t.is(refusals[0]?.procedure, "parley.messaging.v1.MessagingService/GetMessage");
+  t.is(refusals[0]?.rpc, "parley.messaging.v1.MessagingService/GetMessage");
 });

@@ -1,4 +1,4 @@
-import { createReadStream } from "node:fs";
+import { createReadStream, type Stats } from "node:fs";
 import { stat } from "node:fs/promises";
 import { extname, join, normalize, sep } from "node:path";
 import type { NodeRequest, NodeResponse } from "@parley/mesh";
@@ -74,16 +74,23 @@ export function createStaticFiles(root: string) {
     const file = normalize(join(base, path));
     if (!file.startsWith(base)) return false;
     let target = file;
-    if (!(await isFile(file))) {
+    let info = await fileStats(file);
+    if (!info) {
       if (extname(path) !== "") return false;
       target = join(base, "index.html");
+      info = await fileStats(target);
     }
-    if (!(await isFile(target))) {
-      if (extname(path) !== "") return false;
-      send(res, req.method, 503, "text/html; charset=utf-8", Buffer.from(NOT_BUILT), "no-cache");
+    if (!info) {
+      const body = Buffer.from(NOT_BUILT);
+      res.writeHead(503, {
+        "content-type": "text/html; charset=utf-8",
+        "content-length": body.length,
+        "cache-control": "no-cache",
+        ...SECURITY_HEADERS,
+      });
+      res.end(req.method === "HEAD" ? "" : body);
       return true;
     }
-    const info = await stat(target);
     const isIndex = target.endsWith(`${sep}index.html`);
     const immutable = target.startsWith(join(base, "assets") + sep);
     res.writeHead(200, {
@@ -103,27 +110,12 @@ export function createStaticFiles(root: string) {
   };
 }
 
-function send(
-  res: NodeResponse,
-  method: string,
-  status: number,
-  type: string,
-  body: Buffer,
-  cache: string,
-): void {
-  res.writeHead(status, {
-    "content-type": type,
-    "content-length": body.length,
-    "cache-control": cache,
-    ...SECURITY_HEADERS,
-  });
-  res.end(method === "HEAD" ? "" : body);
-}
-
-async function isFile(path: string): Promise<boolean> {
+/** The file's stats, or undefined when there is no regular file at `path`. */
+async function fileStats(path: string): Promise<Stats | undefined> {
   try {
-    return (await stat(path)).isFile();
+    const info = await stat(path);
+    return info.isFile() ? info : undefined;
   } catch {
-    return false;
+    return undefined;
   }
 }

@@ -80,6 +80,15 @@ export class RevokedTokenAnnouncer {
   }
 }
 
+/** What {@link RevokedTokens.start} needs. */
+export interface RevokedTokensOptions {
+  readonly pubsub: PubSub;
+  readonly store: RevokedTokenStore;
+  readonly logger?: Logger | undefined;
+  /** Default: the wall clock. */
+  readonly now?: () => number;
+}
+
 /**
  * Every other service's side: the revoked token ids, kept in memory until they expire, for the
  * token verifier's `isDenied` hook. Start it with {@link RevokedTokens.start}.
@@ -91,24 +100,12 @@ export class RevokedTokens {
   #stopListening: (() => void) | undefined;
   #lastPrune = 0;
 
-  private constructor(
-    private readonly options: {
-      readonly pubsub: PubSub;
-      readonly store: RevokedTokenStore;
-      readonly logger?: Logger | undefined;
-      readonly now?: () => number;
-    },
-  ) {
+  private constructor(private readonly options: RevokedTokensOptions) {
     this.#now = options.now ?? Date.now;
   }
 
   /** Subscribes to announcements and loads the store (again after every reconnect). */
-  static async start(options: {
-    readonly pubsub: PubSub;
-    readonly store: RevokedTokenStore;
-    readonly logger?: Logger | undefined;
-    readonly now?: () => number;
-  }): Promise<RevokedTokens> {
+  static async start(options: RevokedTokensOptions): Promise<RevokedTokens> {
     const list = new RevokedTokens(options);
     list.#stopListening = options.pubsub.onConnectionChange((connected) => {
       if (connected) void list.#reload();

@@ -1,4 +1,5 @@
-import { ConfigError, formatDuration, MINUTE, parseDuration } from "../config/env-values.js";
+import { createEnvReader, type Env } from "../config/env-reader.js";
+import { ConfigError, MINUTE } from "../config/env-values.js";
 import type { ConnectToOptions } from "./connect-to.js";
 import { addressesOf, type Discovery, loadDiscovery } from "./discovery.js";
 
@@ -15,8 +16,6 @@ export type ResilienceSettings = Required<
   Pick<ConnectToOptions, "defaultTimeoutMs" | "connectTimeoutMs" | "retry" | "breaker">
 >;
 
-type Env = Readonly<Record<string, string | undefined>>;
-
 /**
  * Reads how a service calls its peers, from the environment its `config.ts` passes in:
  *
@@ -32,30 +31,7 @@ type Env = Readonly<Record<string, string | undefined>>;
  * Throws a {@link ConfigError} naming every bad value.
  */
 export function parseClientConfig(env: Env): ClientConfig {
-  const problems: string[] = [];
-  const read = (name: string) => env[name]?.trim() || undefined;
-  const duration = (name: string, fallback: number, min: number, max: number): number => {
-    const raw = read(name);
-    if (raw === undefined) return fallback;
-    const ms = parseDuration(raw);
-    if (ms === undefined || ms < min || ms > max) {
-      problems.push(
-        `${name}: expected a duration from ${formatDuration(min)} to ${formatDuration(max)} such as 500ms or 5s, got "${raw}"`,
-      );
-      return fallback;
-    }
-    return ms;
-  };
-  const count = (name: string, fallback: number, min: number, max: number): number => {
-    const raw = read(name);
-    if (raw === undefined) return fallback;
-    const value = Number(raw);
-    if (!/^\d+$/.test(raw) || value < min || value > max) {
-      problems.push(`${name}: expected a whole number from ${min} to ${max}, got "${raw}"`);
-      return fallback;
-    }
-    return value;
-  };
+  const { problems, read, duration, count } = createEnvReader(env);
 
   let discovery: Discovery | undefined;
   const file = read("PARLEY_DISCOVERY_FILE");
@@ -68,14 +44,14 @@ export function parseClientConfig(env: Env): ClientConfig {
   }
   const breakerOff = read("PARLEY_BREAKER_FAILURES")?.toLowerCase() === "off";
   const resilience: ResilienceSettings = {
-    defaultTimeoutMs: duration("PARLEY_CALL_TIMEOUT", 5_000, 10, 10 * MINUTE),
-    connectTimeoutMs: duration("PARLEY_CONNECT_TIMEOUT", 2_000, 10, MINUTE),
+    defaultTimeoutMs: duration("PARLEY_CALL_TIMEOUT", "5s", 10, 10 * MINUTE),
+    connectTimeoutMs: duration("PARLEY_CONNECT_TIMEOUT", "2s", 10, MINUTE),
     retry: { maxAttempts: count("PARLEY_RETRY_ATTEMPTS", 3, 1, 10) },
     breaker: breakerOff
       ? false
       : {
           failureThreshold: count("PARLEY_BREAKER_FAILURES", 5, 1, 1000),
-          halfOpenAfterMs: duration("PARLEY_BREAKER_COOLDOWN", 5_000, 10, 10 * MINUTE),
+          halfOpenAfterMs: duration("PARLEY_BREAKER_COOLDOWN", "5s", 10, 10 * MINUTE),
         },
   };
   if (problems.length > 0) throw new ConfigError("mesh client", problems);

@@ -1,12 +1,13 @@
 import type { Interceptor } from "@connectrpc/connect";
 import { trace } from "@opentelemetry/api";
 import { kPeerService, kUser } from "../context.js";
+import { Health } from "../health/health-service.js";
 import type { Logger } from "../telemetry/logger.js";
 import { connectCodeName, isServerFault, rpcCodeOf } from "../telemetry/rpc-attributes.js";
 import { traceIdFromTraceparent } from "../telemetry/traceparent.js";
 import { wrapStream } from "./wrap-stream.js";
 
-const HEALTH_SERVICE = "grpc.health.v1.Health";
+const HEALTH_SERVICE = Health.typeName;
 
 /**
  * One log line per RPC (per stream, when it ends): method, outcome code, duration, user and

@@ -9,6 +9,7 @@ import {
   SpanStatusCode,
   trace,
 } from "@opentelemetry/api";
+import { Health } from "../health/health-service.js";
 import { headerGetter, headerSetter } from "../telemetry/header-carrier.js";
 import {
   connectCodeName,
@@ -28,7 +29,7 @@ const tracer = () => trace.getTracer("@parley/mesh");
  * Services whose calls get no server span: load balancers and the launcher probe health every
  * few seconds per instance, and a trace per probe would bury the requests people made.
  */
-const UNTRACED_SERVICES: ReadonlySet<string> = new Set(["grpc.health.v1.Health"]);
+const UNTRACED_SERVICES: ReadonlySet<string> = new Set([Health.typeName]);
 
 /**
  * Server spans: continues the caller's W3C `traceparent` (or starts a trace), runs the handler

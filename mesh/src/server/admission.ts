@@ -1,11 +1,14 @@
 import type { DescMethod } from "@bufbuild/protobuf";
 import type { ConnectError, Interceptor } from "@connectrpc/connect";
 import type { Logger } from "../telemetry/logger.js";
+import { connectCodeName, rpcSpanName } from "../telemetry/rpc-attributes.js";
 
 /**
- * A service's say on whether it takes a call right now, asked before anything else runs (before
- * the body is read, before tracing, logging, authentication and validation): undefined takes the
- * call, a `ConnectError` refuses it as it is. For load shedding: it must be cheap, synchronous and
+ * A service's say on whether it takes a call right now, asked before anything else of the mesh
+ * runs (tracing, logging, authentication, validation, the handler): undefined takes the call, a
+ * `ConnectError` refuses it as it is. Plain gRPC unary calls (serve()'s fast path, what the mesh
+ * and its clients speak) are asked before their body is even read; Connect and gRPC-Web calls are
+ * asked first in the interceptor chain, once connect has read the request. For load shedding: it must be cheap, synchronous and
  * the same for every caller (a counter, a flag), because it answers before knowing who calls.
  *
  * Why so early: an overloaded server that refuses a call after the whole interceptor chain spends
@@ -58,11 +61,11 @@ export class AdmissionControl {
   }
 
   #count(method: DescMethod, refusal: ConnectError): void {
-    const procedure = `${method.parent.typeName}/${method.name}`;
-    this.#refused.set(procedure, (this.#refused.get(procedure) ?? 0) + 1);
+    const rpc = rpcSpanName(method.parent, method);
+    this.#refused.set(rpc, (this.#refused.get(rpc) ?? 0) + 1);
     if (this.#batching) return;
     this.#logger.warn(
-      { procedure, code: refusal.code },
+      { rpc, code: connectCodeName(refusal.code) },
       `refusing calls at admission: ${refusal.rawMessage}`,
     );
     this.#refused.clear();
@@ -80,9 +83,9 @@ export class AdmissionControl {
   /** Logs what was refused since the last report; false when nothing was. */
   #report(): boolean {
     if (this.#refused.size === 0) return false;
-    for (const [procedure, refused] of this.#refused) {
+    for (const [rpc, refused] of this.#refused) {
       this.#logger.warn(
-        { procedure, refused, periodMs: REPORT_EVERY_MS },
+        { rpc, refused, periodMs: REPORT_EVERY_MS },
         "calls refused at admission (overloaded)",
       );
     }

@@ -30,8 +30,6 @@ export interface GrpcUnaryOptions {
   readonly readMaxBytes: number;
   /** Response compression the server offers, in order (connect-node's adapter: gzip, br). */
   readonly acceptCompression: readonly Compression[];
-  /** Responses at least this big are compressed when the client accepts it (connect: 1 KiB). */
-  readonly compressMinBytes?: number;
   /** Asked before anything else: a refusal is answered at once, the body left unread. */
   readonly admission?: AdmissionControl | undefined;
 }
@@ -40,6 +38,8 @@ type UnarySpec = MethodImplSpec & { kind: "unary" };
 
 const GRPC_CONTENT_TYPES = new Set(["application/grpc", "application/grpc+proto"]);
 const RESPONSE_CONTENT_TYPE = "application/grpc+proto";
+/** Responses at least this big are compressed when the client accepts it (as connect: 1 KiB). */
+const COMPRESS_MIN_BYTES = 1024;
 /** Ends the context of a finished call without building an AbortError (a DOMException) each time. */
 const CALL_FINISHED = new ConnectError("the call finished", Code.Canceled);
 
@@ -62,11 +62,9 @@ const CALL_FINISHED = new ConnectError("the call finished", Code.Canceled);
 export class GrpcUnaryFastPath {
   readonly #options: GrpcUnaryOptions;
   readonly #methods = new Map<string, UnarySpec>();
-  readonly #compressMinBytes: number;
 
   constructor(options: GrpcUnaryOptions) {
     this.#options = options;
-    this.#compressMinBytes = options.compressMinBytes ?? 1024;
   }
 
   /**
@@ -161,7 +159,7 @@ export class GrpcUnaryFastPath {
       const envelope = await envelopeCompress(
         { flags: 0, data: toBinary(spec.method.output, output) },
         compression.response,
-        this.#compressMinBytes,
+        COMPRESS_MIN_BYTES,
       );
       body = encodeEnvelope(envelope.flags, envelope.data);
     } catch (err) {

@@ -2,6 +2,8 @@ import { setMaxListeners } from "node:events";
 import { createSecureServer, type Http2Session } from "node:http2";
 import type { AddressInfo } from "node:net";
 import {
+  Code,
+  ConnectError,
   type ConnectRouter,
   type ContextValues,
   createContextValues,
@@ -102,8 +104,7 @@ export async function serve(options: ServeOptions): Promise<Served> {
   // Every in-flight call listens for shutdown: past 10 calls Node would warn of a listener leak.
   setMaxListeners(Number.POSITIVE_INFINITY, shutdown.signal);
   const admission = options.admit ? new AdmissionControl(options.admit, options.logger) : undefined;
-  const interceptors: Interceptor[] = [
-    ...(admission ? [admission.interceptor()] : []),
+  const chain: Interceptor[] = [
     decodedMarker(),
     serverTracingInterceptor(),
     deadlineInterceptor(),
@@ -112,6 +113,8 @@ export async function serve(options: ServeOptions): Promise<Served> {
     accessInterceptor({ policy: options.policy, tokens: options.tokens }),
     validationInterceptor(),
   ];
+  // The fast path asks admission itself, before reading the call; connect's path asks first thing.
+  const interceptors = admission ? [admission.interceptor(), ...chain] : chain;
   const contextValues = (req: NodeRequest): ContextValues => {
     const values = createContextValues();
     const peer = peerOf(req);
@@ -123,7 +126,7 @@ export async function serve(options: ServeOptions): Promise<Served> {
   const readMaxBytes = options.readMaxBytes ?? 4 * 1024 * 1024;
   // gRPC unary calls skip connect's generic pipeline (same interceptors, same answers).
   const grpcUnary = new GrpcUnaryFastPath({
-    interceptors,
+    interceptors: chain,
     shutdownSignal: shutdown.signal,
     contextValues,
     readMaxBytes,
@@ -229,7 +232,8 @@ export async function serve(options: ServeOptions): Promise<Served> {
         health.setAllNotServing();
         admission?.close();
         const closed = new Promise<void>((resolve) => listener.close(() => resolve()));
-        shutdown.abort();
+        // Calls cut by the drain are the server's doing, not the client's: unavailable (retried elsewhere).
+        shutdown.abort(new ConnectError("the server is shutting down", Code.Unavailable));
         for (const session of sessions) session.close();
         const timer = setTimeout(() => {
           for (const session of sessions) session.destroy();

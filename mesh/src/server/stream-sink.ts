@@ -1,9 +1,10 @@
 import type { ServerHttp2Stream } from "node:http2";
 import { createContextKey, createContextValues } from "@connectrpc/connect";
-import type {
-  UniversalHandler,
-  UniversalServerRequest,
-  UniversalServerResponse,
+import {
+  encodeEnvelope,
+  type UniversalHandler,
+  type UniversalServerRequest,
+  type UniversalServerResponse,
 } from "@connectrpc/connect/protocol";
 
 /** How a stream's response messages are serialized on the wire: protobuf binary or JSON. */
@@ -65,10 +66,7 @@ export const kHttp2Stream = createContextKey<ServerHttp2Stream | undefined>(unde
  * protocol allows whatever compression was negotiated).
  */
 export function frameMessage(message: Uint8Array): Uint8Array {
-  const frame = new Uint8Array(5 + message.byteLength);
-  new DataView(frame.buffer).setUint32(1, message.byteLength);
-  frame.set(message, 5);
-  return frame;
+  return encodeEnvelope(0, message);
 }
 
 /**

@@ -30,9 +30,7 @@ export class EventQueue<T> {
 
   /** Adds an item, waiting while the queue is full; dropped silently once the queue ended. */
   async push(item: T): Promise<void> {
-    while (!this.#ended && this.#items.length >= this.#capacity) {
-      await new Promise<void>((resolve) => this.#producers.push(resolve));
-    }
+    while (!this.#ended && this.#items.length >= this.#capacity) await this.room();
     if (this.#ended) return;
     this.#items.push(item);
     this.#wakeConsumer();
