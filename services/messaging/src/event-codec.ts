@@ -97,7 +97,7 @@ export function decodeEvent(bytes: Uint8Array): MessagingEvent {
 }
 
 /** Where a durable event sits in its channel, read without decoding the rest of the event. */
-export interface EventPosition {
+interface EventPosition {
   readonly channelId: string;
   readonly epoch: string;
   readonly offset: number;

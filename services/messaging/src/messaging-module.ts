@@ -98,7 +98,14 @@ export async function createMessaging(
       encode: encodeChannelEvent,
       retainEvents: config.eventRetentionCount,
       maxMemberships: MAX_MEMBERSHIPS,
-      onCommitted: (events) => publisher?.durable(events),
+      onCommitted: (events) => {
+        try {
+          publisher?.durable(events);
+        } catch (err) {
+          // The writes are committed and answered; a fan-out failure must not take the process.
+          logger.error({ err }, "announcing committed events failed");
+        }
+      },
       checkpointer: {
         onError: (message) => logger.warn({ error: message }, "WAL checkpoint failed"),
       },

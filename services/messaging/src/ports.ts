@@ -363,8 +363,6 @@ export interface SentMessage {
   readonly message: MessageRecord;
   /** False when the idempotency key had already stored it (nothing new was written). */
   readonly created: boolean;
-  /** The author's read state after the message (only when created). */
-  readonly authorReadState: ReadStateRecord | undefined;
   /** Replies: the thread root's author and earlier repliers who are still members. */
   readonly threadParticipants: readonly string[];
   /** Direct channels: every participant. */

@@ -13,10 +13,11 @@ export interface GroupCommitOptions {
    * its writes fail with SQLITE_BUSY. Waiting never blocks the event loop.
    */
   readonly busyTimeoutMs: number;
-  /** Told about the events of every committed batch, synchronously, in commit order. */
+  /**
+   * Told about the events of every committed batch, synchronously, in commit order. Must not
+   * throw (the writes it announces are settled all the same).
+   */
   readonly onCommitted: (events: readonly StoredEvent[]) => void;
-  /** Most writes in one transaction (default 64). */
-  readonly maxBatch?: number;
 }
 
 interface Pending {
@@ -28,6 +29,8 @@ interface Pending {
 /** The first waits between attempts at the write lock; then {@link MAX_BACKOFF_MS}. */
 const BACKOFF_MS = [0, 1, 1, 2, 3, 5, 8];
 const MAX_BACKOFF_MS = 10;
+/** Most writes in one transaction. */
+const MAX_BATCH = 64;
 
 /**
  * Group commit for one SQLite connection: the writes requested during one turn of the event loop
@@ -52,7 +55,6 @@ const MAX_BACKOFF_MS = 10;
 export class GroupCommit {
   readonly #db: Database.Database;
   readonly #options: GroupCommitOptions;
-  readonly #maxBatch: number;
   readonly #begin: Database.Statement;
   readonly #commit: Database.Statement;
   readonly #rollback: Database.Statement;
@@ -69,7 +71,6 @@ export class GroupCommit {
   constructor(db: Database.Database, options: GroupCommitOptions) {
     this.#db = db;
     this.#options = options;
-    this.#maxBatch = options.maxBatch ?? 64;
     this.#begin = db.prepare("BEGIN IMMEDIATE");
     this.#commit = db.prepare("COMMIT");
     this.#rollback = db.prepare("ROLLBACK");
@@ -107,7 +108,7 @@ export class GroupCommit {
       return;
     }
     if (!this.#lock()) return;
-    const batch = this.#queue.splice(0, this.#maxBatch);
+    const batch = this.#queue.splice(0, MAX_BATCH);
     const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
     const events: StoredEvent[] = [];
     // A write alone in its transaction needs no savepoint: if it throws, the rollback undoes it.
@@ -135,18 +136,26 @@ export class GroupCommit {
       }
       this.#commit.run();
     } catch (error) {
-      if (this.#db.inTransaction) this.#rollback.run();
-      for (const pending of batch) pending.reject(error);
-      this.#next();
+      try {
+        if (this.#db.inTransaction) this.#rollback.run();
+      } finally {
+        for (const pending of batch) pending.reject(error);
+        this.#next();
+      }
       return;
     }
-    if (events.length > 0) this.#options.onCommitted(events);
-    for (const [i, pending] of batch.entries()) {
-      const outcome = outcomes[i];
-      if (outcome?.ok) pending.resolve(outcome.value);
-      else pending.reject(outcome?.error);
+    // Committed: the writes settle whatever the listener does (it runs on a timer callback, where
+    // a throw would otherwise leave them hanging).
+    try {
+      if (events.length > 0) this.#options.onCommitted(events);
+    } finally {
+      for (const [i, pending] of batch.entries()) {
+        const outcome = outcomes[i];
+        if (outcome?.ok) pending.resolve(outcome.value);
+        else pending.reject(outcome?.error);
+      }
+      this.#next();
     }
-    this.#next();
   }
 
   /** Takes the write lock, or schedules another try (or fails the queue past the timeout). */
@@ -165,8 +174,6 @@ export class GroupCommit {
       const now = Date.now();
       this.#waitingSince ??= now;
       if (now - this.#waitingSince >= this.#options.busyTimeoutMs) {
-        this.#waitingSince = undefined;
-        this.#attempt = 0;
         this.#failAll(error);
         return false;
       }
@@ -182,6 +189,9 @@ export class GroupCommit {
   }
 
   #failAll(error: unknown): void {
+    // The next batch starts its own wait for the lock.
+    this.#waitingSince = undefined;
+    this.#attempt = 0;
     const queue = this.#queue;
     this.#queue = [];
     for (const pending of queue) pending.reject(error);
@@ -190,5 +200,6 @@ export class GroupCommit {
 
 function isBusy(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
-  return code === "SQLITE_BUSY" || code === "SQLITE_BUSY_SNAPSHOT";
+  // SQLITE_BUSY and its extended codes (SQLITE_BUSY_SNAPSHOT, _RECOVERY, _TIMEOUT).
+  return typeof code === "string" && code.startsWith("SQLITE_BUSY");
 }

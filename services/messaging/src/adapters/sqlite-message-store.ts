@@ -254,7 +254,6 @@ export class SqliteMessageStore implements MessageStore {
           value: {
             message: toMessage(original),
             created: false,
-            authorReadState: undefined,
             threadParticipants: [],
             directParticipants: [],
           },
@@ -332,15 +331,6 @@ export class SqliteMessageStore implements MessageStore {
         value: {
           message,
           created: true,
-          // The author has now read up to this message, the channel's newest: nothing after it is
-          // unread (what readState() would count, without the two counts).
-          authorReadState: {
-            channelId: input.channelId,
-            lastReadSeq: seq,
-            unreadCount: 0,
-            unreadMentionCount: 0,
-            updatedAt: input.now,
-          },
           threadParticipants,
           directParticipants: channel.kind === "direct" ? [...channel.participantIds] : [],
         },

@@ -39,11 +39,8 @@ export interface SqliteMessagingStoreOptions {
    * wait never blocks the event loop), and reads for a lock in the rare cases WAL needs one.
    */
   readonly busyTimeoutMs?: number;
-  /**
-   * WAL checkpoints on a worker thread (see {@link WalCheckpointer}); default: on for a file,
-   * with its default interval. `false` leaves them to SQLite on the event loop.
-   */
-  readonly checkpointer?: CheckpointerOptions | false;
+  /** How the WAL checkpoints of a file database run on a worker thread ({@link WalCheckpointer}). */
+  readonly checkpointer?: CheckpointerOptions;
 }
 
 /**
@@ -91,10 +88,7 @@ export function openSqliteMessagingStore(
       options.onCommitted ?? (() => {}),
       busyTimeoutMs,
     );
-    const checkpointer =
-      inMemory || options.checkpointer === false
-        ? undefined
-        : new WalCheckpointer(file, options.checkpointer);
+    const checkpointer = inMemory ? undefined : new WalCheckpointer(file, options.checkpointer);
     return {
       channels: new SqliteChannelStore(shared, options.maxMemberships),
       messages: new SqliteMessageStore(shared),

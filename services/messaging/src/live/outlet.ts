@@ -7,7 +7,7 @@ import { subscribeResponseFrame } from "./event-frames.js";
  * Events ready for the client that may wait in an outlet; when it is full, a stream's pump waits
  * and its live events pile up in its inbox (which ends the stream past its limit).
  */
-export const OUTLET_CAPACITY = 256;
+const OUTLET_CAPACITY = 256;
 
 /** Where a {@link import("./subscriber.js").Subscriber} puts its stream's events, in order. */
 export interface Outlet {
