@@ -1,6 +1,7 @@
 import { Code } from "@connectrpc/connect";
 import { ChannelKind, MemberRole } from "@parley/gen/parley/messaging/v1/channel_pb.js";
 import test from "ava";
+import { waitUntil } from "../../../test/support/redis.js";
 import { createChannel, rejection, send, startMessaging } from "./helpers/harness.js";
 
 test("creating a channel makes the caller its owner with the initial members", async (t) => {
@@ -431,4 +432,31 @@ test("direct channels have fixed membership and no owner", async (t) => {
     ["direct_message"],
   );
   t.is(h.notifier.to(a.id).length, 0, "the author is never notified");
+});
+
+test("a direct message is answered without waiting for the notification's name lookup", async (t) => {
+  const h = await startMessaging(t);
+  const a = h.person("alice");
+  const b = h.person("bob");
+  const opened = await h.client.openDirectChannel({ userIds: [b.id] }, a.call);
+  const channelId = opened.channel?.channel?.id ?? "";
+  // From now on, looking up names (what planning the notification does) hangs until released.
+  let release: () => void = () => {};
+  const released = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const lookupByIds = h.users.lookupByIds.bind(h.users);
+  h.users.lookupByIds = async (ids) => {
+    await released;
+    return lookupByIds(ids);
+  };
+  const sent = await send(h.client, a, channelId, "are you there?");
+  t.is(sent.text, "are you there?");
+  t.deepEqual(h.notifier.to(b.id), [], "nothing sent before the name is known");
+  release();
+  await waitUntil(() => h.notifier.to(b.id).length === 1, "the direct message notification");
+  t.deepEqual(
+    h.notifier.to(b.id).map((n) => [n.kind, n.title.includes("alice")]),
+    [["direct_message", true]],
+  );
 });

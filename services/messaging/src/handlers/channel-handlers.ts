@@ -61,7 +61,7 @@ export function channelHandlers(kit: HandlerKit): ChannelMethods {
         { userId: user.id, channelId: result.value.channel.id, kind },
         "channel created",
       );
-      kit.notify([
+      kit.notify(async () => [
         planInvite({
           channel: result.value.channel,
           recipients: memberIds,

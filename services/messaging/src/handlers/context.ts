@@ -152,19 +152,24 @@ export class HandlerKit {
   }
 
   /**
-   * Sends notifications after the fact; failures are logged, never surfaced. They outlive the
-   * request: its deadline is dropped, and each Notify call gets the client's own default.
+   * Plans and sends notifications after the fact, without holding up the answer (planning may
+   * look names up in auth); failures are logged, never surfaced. They outlive the request: its
+   * deadline is dropped, and each call gets the client's own default.
    */
-  notify(planned: readonly (OutgoingNotification | undefined)[]): void {
-    for (const notification of planned) {
-      if (!notification) continue;
-      withDeadline(undefined, () => this.deps.notifier.notify(notification)).catch((err: unknown) =>
-        this.deps.logger.warn(
-          { err, kind: notification.kind, channelId: notification.channelId },
-          "notification not delivered",
-        ),
-      );
-    }
+  notify(plan: () => Promise<readonly (OutgoingNotification | undefined)[]>): void {
+    withDeadline(undefined, async () => {
+      for (const notification of await plan()) {
+        if (!notification) continue;
+        this.deps.notifier
+          .notify(notification)
+          .catch((err: unknown) =>
+            this.deps.logger.warn(
+              { err, kind: notification.kind, channelId: notification.channelId },
+              "notification not delivered",
+            ),
+          );
+      }
+    }).catch((err: unknown) => this.deps.logger.warn({ err }, "notifications not planned"));
   }
 
   /** Messages as the caller sees them (reactions relative to the caller). */

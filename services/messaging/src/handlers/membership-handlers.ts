@@ -44,7 +44,7 @@ export function membershipHandlers(kit: HandlerKit): MembershipMethods {
       const result = await channels.addMembers(req.channelId, ids, user.id, kit.now());
       if (result.kind !== "ok") throw refusal(result, user.id);
       if (result.value.length > 0) {
-        kit.notify([
+        kit.notify(async () => [
           planInvite({
             channel,
             recipients: result.value.map((m) => m.userId),

@@ -48,7 +48,7 @@ function seqOf(value: bigint): number {
 export function messageHandlers(kit: HandlerKit): MessageMethods {
   const { messages, logger } = kit.deps;
 
-  async function notifyAbout(
+  function notifyAbout(
     message: MessageRecord,
     channel: ChannelRecord,
     audience: {
@@ -56,7 +56,7 @@ export function messageHandlers(kit: HandlerKit): MessageMethods {
       threadParticipants: readonly string[];
       directParticipants: readonly string[];
     },
-  ): Promise<void> {
+  ): void {
     if (
       audience.mentioned.length +
         audience.threadParticipants.length +
@@ -65,7 +65,7 @@ export function messageHandlers(kit: HandlerKit): MessageMethods {
     ) {
       return;
     }
-    kit.notify(
+    kit.notify(async () =>
       planMessageNotifications({
         message,
         channel,
@@ -123,7 +123,7 @@ export function messageHandlers(kit: HandlerKit): MessageMethods {
     );
     channel ??= await kit.deps.channels.getChannel(req.channelId);
     if (channel) {
-      await notifyAbout(sent.message, channel, {
+      notifyAbout(sent.message, channel, {
         mentioned: sent.message.mentionedUserIds,
         threadParticipants: sent.threadParticipants,
         directParticipants: sent.directParticipants,
@@ -184,7 +184,7 @@ export function messageHandlers(kit: HandlerKit): MessageMethods {
       );
       if (result.kind !== "ok") throw refusal(result, user.id);
       const { message, newlyMentioned } = result.value;
-      await notifyAbout(message, channel, {
+      notifyAbout(message, channel, {
         mentioned: newlyMentioned,
         threadParticipants: [],
         directParticipants: [],
