@@ -33,15 +33,7 @@ export type ResilienceSettings = Required<
 export function parseClientConfig(env: Env): ClientConfig {
   const { problems, read, duration, count } = createEnvReader(env);
 
-  let discovery: Discovery | undefined;
-  const file = read("PARLEY_DISCOVERY_FILE");
-  if (file) {
-    try {
-      discovery = loadDiscovery(file);
-    } catch (err) {
-      problems.push(`PARLEY_DISCOVERY_FILE: ${err instanceof Error ? err.message : String(err)}`);
-    }
-  }
+  const discovery = discoveryFromEnv(env, problems);
   const breakerOff = read("PARLEY_BREAKER_FAILURES")?.toLowerCase() === "off";
   const resilience: ResilienceSettings = {
     defaultTimeoutMs: duration("PARLEY_CALL_TIMEOUT", "5s", 10, 10 * MINUTE),
@@ -56,6 +48,18 @@ export function parseClientConfig(env: Env): ClientConfig {
   };
   if (problems.length > 0) throw new ConfigError("mesh client", problems);
   return { discovery, resilience };
+}
+
+/** The discovery file `PARLEY_DISCOVERY_FILE` names, if any (a bad file goes onto `problems`). */
+export function discoveryFromEnv(env: Env, problems: string[]): Discovery | undefined {
+  const file = env.PARLEY_DISCOVERY_FILE?.trim();
+  if (!file) return undefined;
+  try {
+    return loadDiscovery(file);
+  } catch (err) {
+    problems.push(`PARLEY_DISCOVERY_FILE: ${err instanceof Error ? err.message : String(err)}`);
+    return undefined;
+  }
 }
 
 /**
@@ -88,10 +92,31 @@ export function upstreamUrls(
   return discovered.length > 0 ? discovered : fallback;
 }
 
+/**
+ * Redis: `PARLEY_REDIS_URL` when set, else the discovery file's `redis`, else undefined (no
+ * Redis). A value that is not a redis:// or rediss:// URL is pushed onto `problems`.
+ */
+export function redisUrl(
+  env: Env,
+  discovery: Discovery | undefined,
+  problems: string[],
+): string | undefined {
+  const url = env.PARLEY_REDIS_URL?.trim() || discovery?.redisUrl;
+  if (url !== undefined && !hasProtocol(url, ["redis:", "rediss:"])) {
+    problems.push("PARLEY_REDIS_URL: expected a redis:// or rediss:// URL");
+  }
+  return url;
+}
+
 function isHttpUrl(raw: string): boolean {
+  return hasProtocol(raw, ["http:", "https:"]);
+}
+
+/** An absolute URL with a host, in one of `protocols` (`"redis:"`...). */
+function hasProtocol(raw: string, protocols: readonly string[]): boolean {
   try {
     const url = new URL(raw);
-    return (url.protocol === "http:" || url.protocol === "https:") && url.hostname !== "";
+    return protocols.includes(url.protocol) && url.hostname !== "";
   } catch {
     return false;
   }

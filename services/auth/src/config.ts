@@ -1,15 +1,15 @@
 import { join, resolve } from "node:path";
 import {
-  type ClientConfig,
   ConfigError,
   createEnvReader,
   DAY,
+  discoveryFromEnv,
   HOUR,
   type MeshConfig,
   MINUTE,
-  parseClientConfig,
   parseMeshConfig,
   type RateRule,
+  redisUrl,
   SECOND,
 } from "@parley/mesh";
 
@@ -182,8 +182,6 @@ function isSmtpUrl(raw: string): boolean {
 export interface AuthProcessConfig {
   readonly auth: AuthConfig;
   readonly mesh: MeshConfig;
-  /** The mesh client settings and discovery file (`parseClientConfig`). */
-  readonly client: ClientConfig;
   /**
    * Redis, where logged-out access tokens are recorded and announced so every service refuses
    * them (`PARLEY_REDIS_URL`, default: the discovery file's `redis`); unset: auth alone knows.
@@ -195,12 +193,11 @@ export interface AuthProcessConfig {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AuthProcessConfig {
   const auth = loadAuthConfig(env);
   const mesh = parseMeshConfig(env, { port: 8081 });
-  const client = parseClientConfig(env);
-  const redisUrl = env.PARLEY_REDIS_URL?.trim() || client.discovery?.redisUrl;
-  if (redisUrl !== undefined && !/^rediss?:\/\/[^/]/.test(redisUrl)) {
-    throw new AuthConfigError(["PARLEY_REDIS_URL: expected a redis:// or rediss:// URL"]);
-  }
-  return { auth, mesh, client, redisUrl };
+  // Auth calls no other service: of the client settings it needs only where Redis is.
+  const problems: string[] = [];
+  const redis = redisUrl(env, discoveryFromEnv(env, problems), problems);
+  if (problems.length > 0) throw new AuthConfigError(problems);
+  return { auth, mesh, redisUrl: redis };
 }
 
 /** The shared environment value syntax (re-exported: tests and tools parse with it too). */

@@ -9,6 +9,7 @@ import {
   parseClientConfig,
   parseMeshConfig,
   type RateRule,
+  redisUrl,
   SECOND,
   upstreamUrls,
 } from "@parley/mesh";
@@ -153,10 +154,7 @@ export function loadConfig(env: Env = process.env): MessagingProcessConfig {
     "PARLEY_NOTIFICATIONS_URL",
     problems,
   );
-  const redisUrl = read("PARLEY_REDIS_URL") ?? discovery?.redisUrl;
-  if (redisUrl !== undefined && !isUrl(redisUrl, ["redis:", "rediss:"])) {
-    problems.push("PARLEY_REDIS_URL: expected a redis:// or rediss:// URL");
-  }
+  const redis = redisUrl(env, discovery, problems);
   if (problems.length > 0 || !messaging || !mesh || !client) {
     throw new MessagingConfigError(problems);
   }
@@ -168,17 +166,8 @@ export function loadConfig(env: Env = process.env): MessagingProcessConfig {
     authUrls,
     notificationsUrl: notificationsUrls[0],
     notificationsUrls,
-    redisUrl,
+    redisUrl: redis,
   };
-}
-
-function isUrl(raw: string, protocols: readonly string[]): boolean {
-  try {
-    const url = new URL(raw);
-    return protocols.includes(url.protocol) && url.hostname !== "";
-  } catch {
-    return false;
-  }
 }
 
 /** The shared environment value syntax (re-exported: tests and tools parse with it too). */

@@ -11,6 +11,7 @@ import {
   parseMeshConfig,
   parseRate,
   type RateRule,
+  redisUrl,
   SECOND,
   upstreamUrls,
 } from "@parley/mesh";
@@ -198,21 +199,9 @@ export function loadConfig(env: Env = process.env): NotificationsProcessConfig {
   const authUrls = upstreamUrls(env, client?.discovery, "auth", "PARLEY_AUTH_URL", problems, [
     `${scheme}://localhost:8081`,
   ]);
-  const redisUrl = read("PARLEY_REDIS_URL") ?? client?.discovery?.redisUrl;
-  if (redisUrl !== undefined && !isUrl(redisUrl, ["redis:", "rediss:"])) {
-    problems.push("PARLEY_REDIS_URL: expected a redis:// or rediss:// URL");
-  }
+  const redis = redisUrl(env, client?.discovery, problems);
   if (problems.length > 0 || !notifications || !mesh || !client) {
     throw new NotificationsConfigError(problems);
   }
-  return { notifications, mesh, client, authUrls, redisUrl };
-}
-
-function isUrl(raw: string, protocols: readonly string[]): boolean {
-  try {
-    const url = new URL(raw);
-    return protocols.includes(url.protocol) && url.hostname !== "";
-  } catch {
-    return false;
-  }
+  return { notifications, mesh, client, authUrls, redisUrl: redis };
 }
