@@ -1,4 +1,5 @@
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { BinaryReader, WireType } from "@bufbuild/protobuf/wire";
 import { durationFromMs } from "@bufbuild/protobuf/wkt";
 import { ReadStateSchema } from "@parley/gen/parley/messaging/v1/channel_pb.js";
 import {
@@ -103,8 +104,6 @@ interface EventPosition {
   readonly offset: number;
 }
 
-const utf8 = new TextDecoder();
-
 /**
  * Reads `channel_id` (1), `epoch` (2) and `offset` (3) off an encoded `MessagingEvent` without
  * decoding the rest, so an instance drops a duplicate (its own event coming back from the bus)
@@ -113,41 +112,27 @@ const utf8 = new TextDecoder();
  * caller decodes the event properly.
  */
 export function peekPosition(bytes: Uint8Array): EventPosition | undefined {
-  let at = 0;
+  const reader = new BinaryReader(bytes);
   let channelId = "";
   let epoch = "";
   let offset = 0;
-  const varint = (): number | undefined => {
-    let value = 0;
-    let scale = 1;
-    for (let i = 0; i < 8 && at < bytes.length; i++) {
-      const byte = bytes[at++] as number;
-      value += (byte & 0x7f) * scale;
-      if (byte < 0x80) return value;
-      scale *= 0x80;
+  try {
+    while (reader.pos < reader.len) {
+      const [field, wireType] = reader.tag();
+      if (field > 3) break;
+      if (field === 3 && wireType === WireType.Varint) {
+        const value = BigInt(reader.uint64());
+        if (value > BigInt(Number.MAX_SAFE_INTEGER)) return undefined;
+        offset = Number(value);
+      } else if ((field === 1 || field === 2) && wireType === WireType.LengthDelimited) {
+        if (field === 1) channelId = reader.string();
+        else epoch = reader.string();
+      } else {
+        return undefined;
+      }
     }
+  } catch {
     return undefined;
-  };
-  while (at < bytes.length) {
-    const tag = varint();
-    if (tag === undefined) return undefined;
-    const field = Math.floor(tag / 8);
-    const wireType = tag & 7;
-    if (field > 3) break;
-    if (field === 3 && wireType === 0) {
-      const value = varint();
-      if (value === undefined || value > Number.MAX_SAFE_INTEGER) return undefined;
-      offset = value;
-    } else if ((field === 1 || field === 2) && wireType === 2) {
-      const length = varint();
-      if (length === undefined || at + length > bytes.length) return undefined;
-      const text = utf8.decode(bytes.subarray(at, at + length));
-      at += length;
-      if (field === 1) channelId = text;
-      else epoch = text;
-    } else {
-      return undefined;
-    }
   }
   return { channelId, epoch, offset };
 }
