@@ -1,26 +1,11 @@
 import { ViolationsSchema } from "@bufbuild/protovalidate/gen/buf/validate/validate_pb.js";
-import { ConnectError, type Interceptor } from "@connectrpc/connect";
-import { Argon2PasswordHasher, type Clock, type LoggingMailer } from "@parley/auth";
+import type { ConnectError, Interceptor } from "@connectrpc/connect";
+import type { LoggingMailer } from "@parley/auth";
 
-/**
- * A clock tests move by hand (auth reads every time from its Clock port). It starts at the wall
- * clock's current second so that verifiers reading the real time (the mesh's token verifier)
- * agree with auth about which tokens are live; after that, only `advance` moves it.
- */
-export class FakeClock implements Clock {
-  constructor(public ms = Math.floor(Date.now() / 1000) * 1000) {}
-  now(): number {
-    return this.ms;
-  }
-  advance(ms: number): void {
-    this.ms += ms;
-  }
-}
-
-/** argon2id with tiny costs: tests only (production keeps the OWASP parameters). */
-export function cheapHasher(): Argon2PasswordHasher {
-  return new Argon2PasswordHasher({ memoryCost: 64, timeCost: 1, parallelism: 1 });
-}
+// FakeClock starts at the wall clock's current second (the shared default), so that verifiers
+// reading the real time (the mesh's token verifier) agree with auth about which tokens are live.
+export { cheapHasher, FakeClock } from "./fakes.js";
+export { rejection } from "./outcomes.js";
 
 /** Per-call options carrying `Authorization: Bearer <token>`. */
 export function bearer(token: string): { headers: Record<string, string> } {
@@ -34,16 +19,6 @@ export function bearerInterceptor(current: () => string | undefined): Intercepto
     if (token) req.header.set("authorization", `Bearer ${token}`);
     return next(req);
   };
-}
-
-/** Awaits a call that must fail and returns its ConnectError (fails the test if it succeeded). */
-export async function rejection(call: Promise<unknown>): Promise<ConnectError> {
-  try {
-    await call;
-  } catch (err) {
-    return ConnectError.from(err);
-  }
-  throw new Error("expected the call to fail, but it succeeded");
 }
 
 /**

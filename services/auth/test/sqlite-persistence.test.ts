@@ -1,5 +1,4 @@
-import { mkdtempSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { statSync } from "node:fs";
 import { join } from "node:path";
 import { createClient, createRouterTransport } from "@connectrpc/connect";
 import { AuthService } from "@parley/gen/parley/auth/v1/auth_service_pb.js";
@@ -9,13 +8,7 @@ import { openSqliteAuthStore } from "../src/adapters/sqlite-auth-store.js";
 import { MIGRATIONS } from "../src/adapters/sqlite-migrations.js";
 import { AUTH_DATABASE_FILE, createAuth } from "../src/auth-module.js";
 import { loadAuthConfig } from "../src/config.js";
-import { cheapHasher, FakeClock } from "./helpers/harness.js";
-
-function tempDir(t: { teardown(fn: () => void): void }): string {
-  const dir = mkdtempSync(join(tmpdir(), "parley-auth-"));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
+import { cheapHasher, FakeClock, tempDir } from "./helpers/harness.js";
 
 async function open(dataDir: string, clock: FakeClock) {
   const auth = await createAuth(loadAuthConfig({ PARLEY_AUTH_DATA_DIR: dataDir }), {

@@ -3,24 +3,20 @@
  * atomic on its own, results and events come back in order after the commit, and another
  * connection's write lock is waited for without blocking the event loop.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import test from "ava";
 import Database from "better-sqlite3";
+import { tempDir } from "../../../test/support/fakes.js";
 import { GroupCommit } from "../src/adapters/sqlite-group-commit.js";
 import type { StoredEvent } from "../src/ports.js";
 
 function open(t: import("ava").ExecutionContext) {
-  const dir = mkdtempSync(join(tmpdir(), "parley-group-commit-"));
-  const file = join(dir, "db.sqlite");
+  const file = join(tempDir(t, "parley-group-commit-"), "db.sqlite");
   const db = new Database(file);
   db.pragma("journal_mode = WAL");
   db.exec("CREATE TABLE items (n INTEGER PRIMARY KEY)");
-  t.teardown(() => {
-    db.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  // Teardowns run last first: the database closes before its directory goes.
+  t.teardown(() => db.close());
   return { db, file };
 }
 

@@ -9,45 +9,22 @@ import {
 import { AuthService } from "@parley/gen/parley/auth/v1/auth_service_pb.js";
 import { DomainError, kClientAddress, kUser } from "@parley/mesh";
 import type { ExecutionContext } from "ava";
-import { Argon2PasswordHasher } from "../../src/adapters/argon2-password-hasher.js";
+import {
+  cheapHasher,
+  MemoryLogger,
+  FakeClock as SharedFakeClock,
+} from "../../../../test/support/fakes.js";
 import { LoggingMailer } from "../../src/adapters/logging-mailer.js";
 import { type Auth, type CreateAuthOptions, createAuth } from "../../src/auth-module.js";
 import { type AuthConfig, loadAuthConfig } from "../../src/config.js";
-import type { Clock, Logger } from "../../src/ports.js";
 
-/** A clock tests move by hand. */
-export class FakeClock implements Clock {
-  constructor(public ms = Date.UTC(2030, 0, 1, 12, 0, 0)) {}
-  now(): number {
-    return this.ms;
-  }
-  advance(ms: number): void {
-    this.ms += ms;
-  }
-}
+export { cheapHasher, MemoryLogger, tempDir } from "../../../../test/support/fakes.js";
+export { rejection } from "../../../../test/support/outcomes.js";
 
-/** argon2id with tiny costs: tests only, injected explicitly (production defaults stay OWASP). */
-export function cheapHasher(): Argon2PasswordHasher {
-  return new Argon2PasswordHasher({ memoryCost: 64, timeCost: 1, parallelism: 1 });
-}
-
-/** A logger that keeps every line, to assert what is (and is not) logged. */
-export class MemoryLogger implements Logger {
-  readonly lines: { level: string; fields: object; message: string }[] = [];
-  debug(fields: object, message: string) {
-    this.lines.push({ level: "debug", fields, message });
-  }
-  info(fields: object, message: string) {
-    this.lines.push({ level: "info", fields, message });
-  }
-  warn(fields: object, message: string) {
-    this.lines.push({ level: "warn", fields, message });
-  }
-  error(fields: object, message: string) {
-    this.lines.push({ level: "error", fields, message });
-  }
-  text(): string {
-    return this.lines.map((l) => `${l.message} ${JSON.stringify(l.fields)}`).join("\n");
+/** The shared fake clock, starting at 2030-01-01 12:00 UTC unless told otherwise. */
+export class FakeClock extends SharedFakeClock {
+  constructor(ms = Date.UTC(2030, 0, 1, 12, 0, 0)) {
+    super(ms);
   }
 }
 
@@ -170,14 +147,4 @@ export async function register(
   const session = res.session;
   if (!session?.user) throw new Error("register returned no session");
   return { session, user: session.user, password, email, username };
-}
-
-/** Runs `fn`, which must fail with a ConnectError, and returns that error. */
-export async function rejection(fn: () => Promise<unknown>): Promise<ConnectError> {
-  try {
-    await fn();
-  } catch (err) {
-    return ConnectError.from(err);
-  }
-  throw new Error("expected the call to fail, but it succeeded");
 }

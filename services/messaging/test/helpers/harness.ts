@@ -1,11 +1,7 @@
 import { randomUUID } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import {
   type CallOptions,
   type Client,
-  ConnectError,
   createClient,
   createRouterTransport,
   type Interceptor,
@@ -21,6 +17,7 @@ import {
   type PubSub,
 } from "@parley/mesh";
 import type { ExecutionContext } from "ava";
+import { MemoryLogger, FakeClock as SharedFakeClock } from "../../../../test/support/fakes.js";
 import { StreamReader } from "../../../../test/support/stream-reader.js";
 import { loadMessagingConfig, type MessagingConfig } from "../../src/config.js";
 import {
@@ -31,40 +28,18 @@ import {
 import type {
   Clock,
   DirectoryUser,
-  Logger,
   Notifier,
   OutgoingNotification,
   UserDirectory,
 } from "../../src/ports.js";
 
-/** A clock tests move by hand. */
-export class FakeClock implements Clock {
-  constructor(public ms = Date.UTC(2030, 0, 1, 12, 0, 0)) {}
-  now(): number {
-    return this.ms;
-  }
-  advance(ms: number): void {
-    this.ms += ms;
-  }
-}
+export { MemoryLogger, tempDir } from "../../../../test/support/fakes.js";
+export { rejection } from "../../../../test/support/outcomes.js";
 
-/** A logger that keeps every line, to assert what is (and is not) logged. */
-export class MemoryLogger implements Logger {
-  readonly lines: { level: string; fields: object; message: string }[] = [];
-  debug(fields: object, message: string) {
-    this.lines.push({ level: "debug", fields, message });
-  }
-  info(fields: object, message: string) {
-    this.lines.push({ level: "info", fields, message });
-  }
-  warn(fields: object, message: string) {
-    this.lines.push({ level: "warn", fields, message });
-  }
-  error(fields: object, message: string) {
-    this.lines.push({ level: "error", fields, message });
-  }
-  has(message: RegExp): boolean {
-    return this.lines.some((line) => message.test(line.message));
+/** The shared fake clock, starting at 2030-01-01 12:00 UTC unless told otherwise. */
+export class FakeClock extends SharedFakeClock {
+  constructor(ms = Date.UTC(2030, 0, 1, 12, 0, 0)) {
+    super(ms);
   }
 }
 
@@ -161,13 +136,6 @@ export class LossyPubSub implements PubSub {
   close(): Promise<void> {
     return this.inner.close();
   }
-}
-
-/** A temporary directory removed when the test ends. */
-export function tempDir(t: ExecutionContext): string {
-  const dir = mkdtempSync(join(tmpdir(), "parley-messaging-"));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
 }
 
 /** Messaging's defaults with an in-memory database and no send limit, overridable. */
@@ -302,16 +270,6 @@ export function expiringAt(person: Person, expiresAt: number): CallOptions {
       [EXPIRES_HEADER]: String(expiresAt),
     },
   };
-}
-
-/** Runs `fn`, which must fail with a ConnectError, and returns that error. */
-export async function rejection(fn: () => Promise<unknown>): Promise<ConnectError> {
-  try {
-    await fn();
-  } catch (err) {
-    return ConnectError.from(err);
-  }
-  throw new Error("expected the call to fail, but it succeeded");
 }
 
 /**

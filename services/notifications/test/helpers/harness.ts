@@ -1,12 +1,8 @@
 import { randomUUID } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import {
   type CallOptions,
   type Client,
-  ConnectError,
   createClient,
   createRouterTransport,
   type Interceptor,
@@ -26,6 +22,7 @@ import {
   spiffeIdFor,
 } from "@parley/mesh";
 import type { ExecutionContext } from "ava";
+import { FakeClock, MemoryLogger } from "../../../../test/support/fakes.js";
 import { StreamReader } from "../../../../test/support/stream-reader.js";
 import { loadNotificationsConfig, type NotificationsConfig } from "../../src/config.js";
 import {
@@ -33,35 +30,11 @@ import {
   createNotifications,
   type Notifications,
 } from "../../src/notifications-module.js";
-import type { Clock, Logger, PushRequest, PushResponse, PushTransport } from "../../src/ports.js";
+import type { Clock, PushRequest, PushResponse, PushTransport } from "../../src/ports.js";
 
-/** A clock tests move by hand; starts at the wall clock's current second. */
-export class FakeClock implements Clock {
-  constructor(public ms = Math.floor(Date.now() / 1000) * 1000) {}
-  now(): number {
-    return this.ms;
-  }
-  advance(ms: number): void {
-    this.ms += ms;
-  }
-}
-
-/** A logger that keeps every line, to assert what is (and is not) logged. */
-export class MemoryLogger implements Logger {
-  readonly lines: { level: string; fields: object; message: string }[] = [];
-  debug(fields: object, message: string) {
-    this.lines.push({ level: "debug", fields, message });
-  }
-  info(fields: object, message: string) {
-    this.lines.push({ level: "info", fields, message });
-  }
-  warn(fields: object, message: string) {
-    this.lines.push({ level: "warn", fields, message });
-  }
-  error(fields: object, message: string) {
-    this.lines.push({ level: "error", fields, message });
-  }
-}
+// The clock starts at the wall clock's current second (the shared default).
+export { FakeClock, MemoryLogger, tempDir } from "../../../../test/support/fakes.js";
+export { rejection } from "../../../../test/support/outcomes.js";
 
 /** A push service stand-in for unit tests: records requests, answers what `answer` says. */
 export class RecordingPushTransport implements PushTransport {
@@ -74,13 +47,6 @@ export class RecordingPushTransport implements PushTransport {
     this.requests.push(request);
     return this.answer(request);
   }
-}
-
-/** A temporary directory removed when the test ends. */
-export function tempDir(t: ExecutionContext): string {
-  const dir = mkdtempSync(join(tmpdir(), "parley-notifications-"));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
 }
 
 /** The defaults with an in-memory database and no write limit, overridable. */
@@ -210,16 +176,6 @@ export async function startNotifications(
 /** Call options for a person whose token expires at `expiresAt`. */
 export function expiringAt(person: Person, expiresAt: number): CallOptions {
   return { headers: { [USER_HEADER]: person.id, [EXPIRES_HEADER]: String(expiresAt) } };
-}
-
-/** Runs `fn`, which must fail with a ConnectError, and returns that error. */
-export async function rejection(fn: () => Promise<unknown>): Promise<ConnectError> {
-  try {
-    await fn();
-  } catch (err) {
-    return ConnectError.from(err);
-  }
-  throw new Error("expected the call to fail, but it succeeded");
 }
 
 /** A Notify request with sensible defaults (a mention in a channel). */
