@@ -17,6 +17,7 @@ import { startTestMesh } from "./support/local-mesh.js";
 import {
   createChannel,
   EventStream,
+  rejection,
   send,
   startOffset,
   waitUntil,
@@ -34,15 +35,6 @@ async function outcome(call: Promise<unknown>): Promise<Code | "ok"> {
   } catch (err) {
     return ConnectError.from(err).code;
   }
-}
-
-async function failure(call: Promise<unknown>): Promise<ConnectError> {
-  try {
-    await call;
-  } catch (err) {
-    return ConnectError.from(err);
-  }
-  throw new Error("the call succeeded");
 }
 
 /** Auth as the mesh identity `identity`. */
@@ -102,7 +94,7 @@ test("cross-instance delivery through Redis: subscribed on instance 1, sent on i
 test("an identity outside the policy is refused: files may not look people up, stranger may call nothing", async (t) => {
   const alice = await local.register("lookup-target");
   const files = await authAs("files");
-  const refused = await failure(files.lookupUsers({ ids: [alice.id] }));
+  const refused = await rejection(files.lookupUsers({ ids: [alice.id] }));
   t.is(refused.code, Code.PermissionDenied);
   t.regex(
     refused.rawMessage,
@@ -119,7 +111,7 @@ test("an identity outside the policy is refused: files may not look people up, s
 
   // A valid mesh certificate for an identity the policy does not know at all.
   const stranger = await authAs("stranger");
-  t.is((await failure(stranger.getJwks({}))).code, Code.PermissionDenied);
+  t.is((await rejection(stranger.getJwks({}))).code, Code.PermissionDenied);
   t.is(
     await outcome(local.messaging("messaging-1").listChannels({}, alice.call)),
     "ok",
@@ -140,11 +132,11 @@ test("Notify is internal: files is refused, messaging (which the policy names) i
       title: "you were mentioned",
       body: "hello",
     });
-  const refused = await failure(notify("files"));
+  const refused = await rejection(notify("files"));
   t.is(refused.code, Code.PermissionDenied);
   t.regex(refused.rawMessage, /"files" may not call .*Notify/);
   t.is(await outcome(notify("messaging")), "ok");
-  const edge = await failure(notify("edge"));
+  const edge = await rejection(notify("edge"));
   t.is(edge.code, Code.PermissionDenied, "internal RPCs are closed to the edge");
 });
 
@@ -180,13 +172,13 @@ test("the edge may call public and user RPCs, never internal ones", async (t) =>
   t.true((await edge.getJwks({})).keys.length >= 1, "public");
   const me = await edge.getMe({}, carol.call);
   t.is(me.user?.id, carol.id, "user, with the person's token");
-  t.is((await failure(edge.getMe({}))).code, Code.Unauthenticated, "user, without a token");
-  const internal = await failure(edge.introspectToken({ token: carol.accessToken }));
+  t.is((await rejection(edge.getMe({}))).code, Code.Unauthenticated, "user, without a token");
+  const internal = await rejection(edge.introspectToken({ token: carol.accessToken }));
   t.is(internal.code, Code.PermissionDenied);
   t.regex(internal.rawMessage, /"edge" may not call .*IntrospectToken/);
   // Even with a signed-in person's token: internal means no person, only named services.
   t.is(
-    (await failure(edge.introspectToken({ token: carol.accessToken }, carol.call))).code,
+    (await rejection(edge.introspectToken({ token: carol.accessToken }, carol.call))).code,
     Code.PermissionDenied,
   );
   const channels = await local.messaging("messaging-2").listChannels({}, carol.call);
@@ -247,7 +239,7 @@ async function refusedHandshake(name: string, before: number): Promise<string | 
 async function refusal(name: string, tls: MeshTls): Promise<{ code: Code; reason?: string }> {
   const before = mesh.instance(name).logs().length;
   const transport: Transport = local.transport(mesh.instance(name).url, tls);
-  const err = await failure(createClient(AuthService, transport).getJwks({}));
+  const err = await rejection(createClient(AuthService, transport).getJwks({}));
   const rpcLines = mesh
     .instance(name)
     .logs()

@@ -1,12 +1,12 @@
 import { createPrivateKey, X509Certificate } from "node:crypto";
 import { once } from "node:events";
-import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { readFile, rm, stat, writeFile } from "node:fs/promises";
 import type { AddressInfo, Socket } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import tls from "node:tls";
 import * as grpc from "@grpc/grpc-js";
 import test from "ava";
+import { tempDir } from "../../test/support/fakes.js";
 import type { PeerService } from "../src/context.js";
 import {
   createMeshCa,
@@ -572,14 +572,8 @@ test("peerServiceFromX509Certificate: names smuggled into other fields do not co
 
 // --- the certificate directory -----------------------------------------------------------
 
-async function tempDir(t: { teardown(fn: () => Promise<void>): void }): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), "parley-pki-"));
-  t.teardown(() => rm(dir, { recursive: true, force: true }));
-  return dir;
-}
-
 test("writeMeshCertificates: writes the CA and every mesh identity, keys private", async (t) => {
-  const dir = await tempDir(t);
+  const dir = tempDir(t, "parley-pki-");
 
   const result = await writeMeshCertificates(dir);
 
@@ -601,7 +595,7 @@ test("writeMeshCertificates: writes the CA and every mesh identity, keys private
 });
 
 test("writeMeshCertificates: rerunning keeps the CA and current certs, adds what is missing", async (t) => {
-  const dir = await tempDir(t);
+  const dir = tempDir(t, "parley-pki-");
   await writeMeshCertificates(dir, ["auth", "messaging"]);
   const before = await readMeshCredentials(dir, "auth");
 
@@ -623,7 +617,7 @@ test("writeMeshCertificates: rerunning keeps the CA and current certs, adds what
 });
 
 test("writeMeshCertificates: a real handshake between two services from the directory", async (t) => {
-  const dir = await tempDir(t);
+  const dir = tempDir(t, "parley-pki-");
   await writeMeshCertificates(dir, ["files", "edge"]);
   const files = await readMeshCredentials(dir, "files");
   const edge = await readMeshCredentials(dir, "edge");
@@ -637,7 +631,7 @@ test("writeMeshCertificates: a real handshake between two services from the dire
 });
 
 test("writeMeshCertificates: force rotates the CA and reissues", async (t) => {
-  const dir = await tempDir(t);
+  const dir = tempDir(t, "parley-pki-");
   await writeMeshCertificates(dir, ["auth"]);
   const old = await readMeshCredentials(dir, "auth");
 
@@ -657,7 +651,7 @@ test("writeMeshCertificates: force rotates the CA and reissues", async (t) => {
 });
 
 test("writeMeshCertificates: repairs broken, foreign and ageing certificates", async (t) => {
-  const dir = await tempDir(t);
+  const dir = tempDir(t, "parley-pki-");
   await writeMeshCertificates(dir, ["auth", "messaging", "voice"], { validityDays: 30 });
   const other = await issueServiceCertificate(await createMeshCa(), { service: "messaging" });
   await writeFile(join(dir, "auth.key"), other.keyPem); // key no longer matches auth.pem
@@ -689,7 +683,7 @@ test("writeMeshCertificates: repairs broken, foreign and ageing certificates", a
 });
 
 test("writeMeshCertificates: refuses to guess about a damaged CA or bad names", async (t) => {
-  const dir = await tempDir(t);
+  const dir = tempDir(t, "parley-pki-");
   await writeMeshCertificates(dir, ["auth"]);
 
   await t.throwsAsync(writeMeshCertificates(dir, ["auth"], { trustDomain: "example.org" }), {
