@@ -347,12 +347,8 @@ export class EventStream extends StreamReader<MessagingEvent> {
     positions: Position[] = [],
   ): Promise<{ stream: EventStream; subscribed: EventOf<"subscribed">["payload"]["value"] }> {
     const stream = new EventStream(client, user, positions);
-    const first = await stream.next();
-    if (first.payload.case !== "subscribed") {
-      stream.close();
-      throw new Error(`the first event was ${first.payload.case}, not subscribed`);
-    }
-    return { stream, subscribed: first.payload.value };
+    const subscribed = await stream.firstSubscribed();
+    return { stream, subscribed: subscribed.payload.value };
   }
 
   /** What the client would send back to recover, for every channel it follows. */

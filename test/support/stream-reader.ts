@@ -76,6 +76,19 @@ export class StreamReader<E extends StreamEvent> {
     }
   }
 
+  /**
+   * The stream's first event (heartbeats aside), which must be `subscribed`: otherwise the stream
+   * is closed and this throws.
+   */
+  async firstSubscribed(): Promise<E & { payload: Extract<E["payload"], { case: "subscribed" }> }> {
+    const first = await this.next();
+    if (first.payload.case !== "subscribed") {
+      this.close();
+      throw new Error(`the first event was ${first.payload.case}, not subscribed`);
+    }
+    return first as E & { payload: Extract<E["payload"], { case: "subscribed" }> };
+  }
+
   /** Waits for the stream to end and returns its error (undefined when it ended cleanly). */
   async end(): Promise<ConnectError | undefined> {
     const deadline = Date.now() + this.waitMs;

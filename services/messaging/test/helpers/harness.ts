@@ -328,11 +328,7 @@ export async function subscribe(
 ): Promise<{ stream: Stream; subscribed: MessagingEvent }> {
   const stream = new Stream(client, call, positions);
   t.teardown(() => stream.close());
-  const subscribed = await stream.next();
-  if (subscribed.payload.case !== "subscribed") {
-    throw new Error(`first event was ${subscribed.payload.case}, not subscribed`);
-  }
-  return { stream, subscribed };
+  return { stream, subscribed: await stream.firstSubscribed() };
 }
 
 /** A fresh idempotency key. */

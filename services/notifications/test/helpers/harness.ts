@@ -212,9 +212,5 @@ export async function subscribe(
 ): Promise<{ stream: Stream; subscribed: NotificationEvent }> {
   const stream = new Stream(client, call);
   t.teardown(() => stream.close());
-  const subscribed = await stream.next();
-  if (subscribed.payload.case !== "subscribed") {
-    throw new Error(`first event was ${subscribed.payload.case}, not subscribed`);
-  }
-  return { stream, subscribed };
+  return { stream, subscribed: await stream.firstSubscribed() };
 }
