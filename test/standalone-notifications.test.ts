@@ -14,6 +14,7 @@ import test from "ava";
 import { loadStandaloneConfig } from "../server/src/config.js";
 import { startStandalone } from "../server/src/standalone-server.js";
 import { testLogger } from "./support/auth-server.js";
+import { StreamReader } from "./support/stream-reader.js";
 
 /**
  * Notifications in `npm start`'s single process, the way a browser reaches them (Connect over
@@ -64,32 +65,11 @@ test("an @mention in a channel reaches the mentioned person's inbox, count and l
   const channelId = channel?.channel?.id ?? "";
   await bob.messaging.joinChannel({ channelId });
 
-  const abort = new AbortController();
-  t.teardown(() => abort.abort());
-  const events: NotificationEvent[] = [];
-  let wake: () => void = () => {};
-  const stream = (async () => {
-    try {
-      for await (const res of alice.notifications.subscribe({}, { signal: abort.signal })) {
-        if (res.event) events.push(res.event);
-        wake();
-      }
-    } catch (err) {
-      if (!abort.signal.aborted) throw err;
-    }
-  })();
-  const nextEvent = async (): Promise<NotificationEvent> => {
-    const deadline = Date.now() + 10_000;
-    while (events.length === 0) {
-      if (Date.now() > deadline) throw new Error("no notification event arrived");
-      await new Promise<void>((resolve) => {
-        wake = resolve;
-        setTimeout(resolve, 100);
-      });
-    }
-    return events.shift() as NotificationEvent;
-  };
-  const subscribed = await nextEvent();
+  const stream = new StreamReader<NotificationEvent>((signal) =>
+    alice.notifications.subscribe({}, { signal }),
+  );
+  t.teardown(() => stream.close());
+  const subscribed = await stream.next();
   t.is(subscribed.payload.case, "subscribed");
   t.is(subscribed.unreadCount, 0);
 
@@ -99,7 +79,7 @@ test("an @mention in a channel reaches the mentioned person's inbox, count and l
     idempotencyKey: randomUUID(),
   });
 
-  const created = await nextEvent();
+  const created = await stream.next();
   t.is(created.payload.case, "notificationCreated");
   t.is(created.unreadCount, 1);
   const live =
@@ -122,7 +102,7 @@ test("an @mention in a channel reaches the mentioned person's inbox, count and l
   // Opening the channel marks its notifications read, on every device.
   const marked = await alice.notifications.markRead({ channelId });
   t.deepEqual([marked.markedCount, marked.unreadCount], [1, 0]);
-  const read = await nextEvent();
+  const read = await stream.next();
   t.is(read.payload.case, "notificationsRead");
   t.is(read.unreadCount, 0);
 
@@ -141,6 +121,5 @@ test("an @mention in a channel reaches the mentioned person's inbox, count and l
   const vapid = createClient(NotificationService, transport());
   t.is(Buffer.from((await vapid.getVapidPublicKey({})).publicKey, "base64url").length, 65);
 
-  abort.abort();
-  await stream;
+  t.is(stream.error, undefined, "the stream stayed open throughout");
 });

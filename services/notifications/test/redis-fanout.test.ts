@@ -4,11 +4,12 @@
  * notifications, reads), Notify idempotency holds across instances, and a stream that missed an
  * event while Redis was down gets the right unread count back with its next heartbeat.
  */
-import { ConnectError } from "@connectrpc/connect";
+import type { CallOptions } from "@connectrpc/connect";
 import type { NotificationEvent } from "@parley/gen/parley/notifications/v1/events_pb.js";
 import { NotifyOutcome } from "@parley/gen/parley/notifications/v1/notification_service_pb.js";
 import test, { type ExecutionContext } from "ava";
 import { waitUntil } from "../../../test/support/redis.js";
+import { StreamReader } from "../../../test/support/stream-reader.js";
 import { startNotificationsCluster } from "./helpers/cluster.js";
 import { notifyRequest } from "./helpers/harness.js";
 
@@ -20,45 +21,25 @@ const cluster = await startNotificationsCluster({
 test.after.always(() => cluster.close());
 // Serial: one test stops the shared redis-server, which must not happen under the others.
 
-/** A Subscribe stream read in the background. */
-class LiveStream {
-  readonly events: NotificationEvent[] = [];
-  error: ConnectError | undefined;
-  readonly #abort = new AbortController();
-
-  constructor(responses: (signal: AbortSignal) => AsyncIterable<{ event?: NotificationEvent }>) {
-    void (async () => {
-      try {
-        for await (const res of responses(this.#abort.signal)) {
-          if (res.event) this.events.push(res.event);
-        }
-      } catch (err) {
-        if (!this.#abort.signal.aborted) this.error = ConnectError.from(err);
-      }
-    })();
-  }
-
-  /** Waits for an event (other than a heartbeat) matching `match`, and returns it. */
+/** A Subscribe stream read in the background, waiting up to 15 s for each event. */
+class LiveStream extends StreamReader<NotificationEvent> {
+  /** The next event (other than a heartbeat) matching `match`, skipping others. */
   async waitFor(what: string, match: (event: NotificationEvent) => boolean) {
-    let found: NotificationEvent | undefined;
-    await waitUntil(() => {
-      found = this.events.find((e) => e.payload.case !== "heartbeat" && match(e));
-      return found !== undefined || this.error !== undefined;
-    }, what);
-    if (!found) throw new Error(`stream failed: ${this.error?.message}`);
-    return found;
-  }
-
-  close(): void {
-    this.#abort.abort();
+    const deadline = Date.now() + this.waitMs;
+    for (;;) {
+      const event = await this.nextRaw(deadline, what);
+      if (event.payload.case !== "heartbeat" && match(event)) return event;
+    }
   }
 }
 
-async function open(t: ExecutionContext, index: number, call: object) {
+async function open(t: ExecutionContext, index: number, call: CallOptions) {
   const edge = await cluster.client("edge", index);
-  const stream = new LiveStream((signal) => edge.subscribe({}, { ...call, signal }));
+  const stream = new LiveStream((signal) => edge.subscribe({}, { ...call, signal }), {
+    waitMs: 15_000,
+  });
   t.teardown(() => stream.close());
-  await stream.waitFor("subscribed", (e) => e.payload.case === "subscribed");
+  await stream.firstSubscribed();
   return stream;
 }
 
