@@ -223,9 +223,16 @@ test("notifications outlive the Send: they do not run under its deadline", async
   const bob = h.person("bob");
   const channel = await createChannel(h.client, alice, "deadlines", { members: [bob] });
   h.notifier.sent.length = 0;
+  h.users.usernameLookupDeadlines.length = 0;
   await h.client.sendMessage(
     { channelId: channel.id, text: "hi @bob", idempotencyKey: key() },
     { headers: { ...alice.call.headers, "grpc-timeout": "5S" } },
+  );
+  // Control: the Send itself ran under the deadline (its mention lookup saw it).
+  t.not(h.users.usernameLookupDeadlines.length, 0, "the Send looked up the mentioned name");
+  t.true(
+    h.users.usernameLookupDeadlines.every((deadline) => deadline !== undefined),
+    "the Send ran without its grpc-timeout deadline",
   );
   t.deepEqual(
     h.notifier.to(bob.id).map((n) => n.kind),

@@ -48,6 +48,8 @@ export class FakeDirectory implements UserDirectory {
   readonly users = new Map<string, DirectoryUser>();
   failing = false;
   calls = 0;
+  /** The ambient deadline each lookupByUsernames (mention resolution) ran under, in order. */
+  readonly usernameLookupDeadlines: (number | undefined)[] = [];
 
   add(username: string): DirectoryUser {
     const user = { id: randomUUID(), username, displayName: username };
@@ -68,6 +70,7 @@ export class FakeDirectory implements UserDirectory {
 
   async lookupByUsernames(names: readonly string[]): Promise<Map<string, DirectoryUser>> {
     this.calls++;
+    this.usernameLookupDeadlines.push(currentDeadline());
     if (this.failing) throw new Error("auth is down");
     const found = new Map<string, DirectoryUser>();
     for (const user of this.users.values()) {
