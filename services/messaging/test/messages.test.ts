@@ -1,6 +1,7 @@
 import { Code } from "@connectrpc/connect";
 import { MessagingService } from "@parley/gen/parley/messaging/v1/messaging_service_pb.js";
 import test from "ava";
+import { waitUntil } from "../../../test/support/redis.js";
 import type { UserDirectory } from "../src/ports.js";
 import {
   createChannel,
@@ -576,7 +577,10 @@ test("an instance with as many sends in hand as it takes refuses more with resou
       alice.call,
     ),
   );
-  await new Promise((resolve) => setTimeout(resolve, 50));
+  await waitUntil(
+    () => h.messaging.admit(MessagingService.method.sendMessage) !== undefined,
+    "both sends in hand",
+  );
   const retryKey = key();
   const refused = await rejection(() =>
     h.client.sendMessage(
