@@ -307,9 +307,13 @@ function isFault(code: Code): boolean {
 async function assertServersAnswer(t: ExecutionContext, since: { plain: number; mesh: number }) {
   const health = await createClient(Health, grpc).check({ service: NotificationService.typeName });
   t.is(health.status, ServingStatus.SERVING);
+  // A signed-in read still succeeds over each protocol (the count itself depends on what the
+  // fuzzing stored, so only that the call answers is checked).
   for (const [name, transport] of transports) {
-    const res = await createClient(NotificationService, transport).getUnreadCount({}, owner.call);
-    t.true(res.unreadCount >= 0, name);
+    await t.notThrowsAsync(
+      createClient(NotificationService, transport).getUnreadCount({}, owner.call),
+      `GetUnreadCount over ${name}`,
+    );
   }
   const notify = await createClient(NotificationService, asMessaging).notify(
     notifyRequest([owner.id]),
