@@ -25,7 +25,7 @@ import { captureLogger, startAuthServer } from "../../../../test/support/auth-se
 import { createTestPki, type TestPki } from "../../../../test/support/pki.js";
 import { type RedisServer, startRedis, waitUntil } from "../../../../test/support/redis.js";
 import { loadConfig } from "../../src/config.js";
-import { type NotificationsServer, serveNotifications } from "../../src/notifications-server.js";
+import { serveNotifications } from "../../src/notifications-server.js";
 
 export interface ClusterOptions {
   /** Notifications instances (default 1). */
@@ -37,7 +37,6 @@ export interface ClusterOptions {
 }
 
 export interface ClusterInstance {
-  readonly server: NotificationsServer;
   /** `https://localhost:<port>` */
   readonly url: string;
   readonly log: ReturnType<typeof captureLogger>;
@@ -180,7 +179,6 @@ async function startInstance(
     const server = await serveNotifications(config, { logger: log.logger, tls, tokens, pubsub });
     let closing: Promise<void> | undefined;
     return {
-      server,
       url: `https://localhost:${server.served.port}`,
       log,
       pubsub,

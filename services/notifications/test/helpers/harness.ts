@@ -109,7 +109,6 @@ export interface Harness extends Instance {
   readonly clock: FakeClock;
   readonly logger: MemoryLogger;
   readonly push: RecordingPushTransport;
-  readonly config: NotificationsConfig;
   /** A new person (a random user id). */
   person(): Person;
   /** Call options making the call as the mesh service `name`. */
@@ -161,7 +160,6 @@ export async function startNotifications(
     clock,
     logger,
     push,
-    config,
     person() {
       const id = randomUUID();
       return { id, call: { headers: { [USER_HEADER]: id } } };
