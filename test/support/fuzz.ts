@@ -84,7 +84,7 @@ export const SERVER_FAULT_CODES: ReadonlySet<Code> = new Set([
  * unimplemented: gRPC and Connect answer a request with the wrong number of messages (say an
  * empty body for a unary method) with it, so raw bodies can earn it honestly.
  */
-export const SERVER_FAULT_GRPC_STATUSES: ReadonlySet<number> = new Set([
+const SERVER_FAULT_GRPC_STATUSES: ReadonlySet<number> = new Set([
   Code.Unknown,
   Code.Internal,
   Code.DataLoss,
@@ -126,10 +126,7 @@ export function serviceRequestArbitraries(
 }
 
 /** Messages of type `schema`, generated as {@link requestArbitrary} describes. */
-export function messageArbitrary(
-  schema: DescMessage,
-  options: FuzzOptions = {},
-): fc.Arbitrary<Message> {
+function messageArbitrary(schema: DescMessage, options: FuzzOptions = {}): fc.Arbitrary<Message> {
   const gen = new Generator(options);
   return fc.oneof(
     gen.message(schema, "valid", 0),
@@ -139,7 +136,7 @@ export function messageArbitrary(
 }
 
 /** Strings no input handling should trip over. */
-export const NASTY_STRINGS: readonly string[] = [
+const NASTY_STRINGS: readonly string[] = [
   "",
   " ",
   " \t\r\n ",
@@ -625,7 +622,7 @@ export function describeOutcome(outcome: RpcOutcome): string {
 }
 
 /** Random bytes, sometimes huge. */
-export function randomBytes(maxLength = 2048): fc.Arbitrary<Uint8Array> {
+function randomBytes(maxLength = 2048): fc.Arbitrary<Uint8Array> {
   return fc.oneof(
     { arbitrary: fc.uint8Array({ maxLength: 64 }), weight: 3 },
     fc.uint8Array({ maxLength }),
@@ -634,7 +631,7 @@ export function randomBytes(maxLength = 2048): fc.Arbitrary<Uint8Array> {
 }
 
 /** A valid binary encoding, damaged: bytes overwritten, cut short or extended with junk. */
-export function mutatedBinary(
+function mutatedBinary(
   schema: DescMessage,
   messages: fc.Arbitrary<Message>,
 ): fc.Arbitrary<Uint8Array> {
@@ -657,7 +654,7 @@ export function mutatedBinary(
  * Protobuf-shaped garbage: well-formed tags with every wire type for field numbers the schema
  * has (so the decoder reaches each field with the wrong wire type, bad lengths, invalid UTF-8).
  */
-export function wireGarbage(schema: DescMessage): fc.Arbitrary<Uint8Array> {
+function wireGarbage(schema: DescMessage): fc.Arbitrary<Uint8Array> {
   const numbers = [...schema.fields.map((f) => f.number), 1, 2, 3, 15, 16, 536_870_911];
   const record = fc
     .tuple(
@@ -767,7 +764,7 @@ export function jsonBodyArbitrary(
 }
 
 /** A gRPC length-prefixed message: flags byte, big-endian length, payload. */
-export function grpcEnvelope(payload: Uint8Array, flags = 0, declaredLength = payload.length) {
+function grpcEnvelope(payload: Uint8Array, flags = 0, declaredLength = payload.length) {
   const frame = new Uint8Array(5 + payload.length);
   const view = new DataView(frame.buffer);
   view.setUint8(0, flags);
@@ -819,7 +816,7 @@ const HEADER_CHARS = fc.oneof(
 );
 
 /** A header value of up to `maxLength` safe characters (whitespace trimmed, as clients do). */
-export function headerValue(maxLength = 64): fc.Arbitrary<string> {
+function headerValue(maxLength = 64): fc.Arbitrary<string> {
   return fc.string({ unit: HEADER_CHARS, maxLength }).map((s) => s.trim());
 }
 
@@ -830,7 +827,7 @@ export function headerValue(maxLength = 64): fc.Arbitrary<string> {
 const HEADER_BUDGET = 10_000;
 
 /** A very long header value, within {@link HEADER_BUDGET}. */
-export function hugeHeaderValue(): fc.Arbitrary<string> {
+function hugeHeaderValue(): fc.Arbitrary<string> {
   return fc
     .tuple(fc.constantFrom("a", "A", "=", "."), fc.integer({ min: 1024, max: 6_000 }))
     .map(([c, n]) => c.repeat(n));
@@ -845,7 +842,7 @@ function base64url(text: string): string {
  * `then`, ...) bound to non-functions: code that interpolates, awaits or merges a parsed value
  * trips over them with a TypeError instead of a clean refusal.
  */
-export function trickyJson(): fc.Arbitrary<JsonValue> {
+function trickyJson(): fc.Arbitrary<JsonValue> {
   return fc.dictionary(
     fc.constantFrom(
       "toString",
@@ -949,7 +946,7 @@ export interface RawResponse {
 }
 
 /** The gRPC status of a raw response (trailers, or headers for trailers-only responses). */
-export function grpcStatusOf(res: RawResponse): number | undefined {
+function grpcStatusOf(res: RawResponse): number | undefined {
   const raw = res.trailers["grpc-status"] ?? res.headers["grpc-status"];
   const value = Array.isArray(raw) ? raw[0] : raw;
   return value === undefined ? undefined : Number(value);
@@ -1112,7 +1109,7 @@ export function describeAnswer(res: RawResponse): string {
 }
 
 /** A method of `service` with random bodies for each encoding, for {@link sendRawBodies}. */
-export function rawBodiesArbitrary(service: DescService) {
+function rawBodiesArbitrary(service: DescService) {
   return fc.constantFrom(...service.methods).chain((method) => {
     const messages = requestArbitrary(method);
     return fc.record({
