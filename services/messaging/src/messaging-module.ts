@@ -52,8 +52,6 @@ export interface CreateMessagingOptions {
   readonly presenceStore?: PresenceStore | undefined;
   /** Default: the wall clock. */
   readonly clock?: Clock | undefined;
-  /** Overrides the configuration's `maxSendsInFlight` (tests). */
-  readonly maxSendsInFlight?: number | undefined;
 }
 
 /** A running messaging module: what the single-process server and messaging's main wire up. */
@@ -130,7 +128,7 @@ export async function createMessaging(
       (config.sendLimit
         ? new MemoryRateLimiter({ ...config.sendLimit, now: () => clock.now() })
         : undefined);
-    const sendsInHand = new SendsInHand(options.maxSendsInFlight ?? config.maxSendsInFlight);
+    const sendsInHand = new SendsInHand(config.maxSendsInFlight);
     const service = createMessagingService({
       channels: store.channels,
       messages: store.messages,

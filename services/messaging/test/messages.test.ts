@@ -566,7 +566,10 @@ test("an instance with as many sends in hand as it takes refuses more with resou
       return directory?.lookupByUsernames(names) ?? new Map();
     },
   };
-  const h = await startMessaging(t, { extra: { maxSendsInFlight: 2, users: gated } });
+  const h = await startMessaging(t, {
+    config: testConfig({ maxSendsInFlight: 2 }),
+    extra: { users: gated },
+  });
   directory = h.users;
   const alice = h.person("alice");
   h.person("bob");
