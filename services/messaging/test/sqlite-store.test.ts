@@ -199,6 +199,55 @@ test("the event log keeps the newest N events per channel and prunes by age", as
   );
 });
 
+test("pruning waits for another instance's write lock without blocking the event loop, one batch at a time", async (t) => {
+  const file = join(tempDir(t), "shared.db");
+  const store = openSqliteMessagingStore(file, { ...options, busyTimeoutMs: 10_000 });
+  t.teardown(() => store.close());
+  const owner = randomUUID();
+  const created = await store.channels.createChannel(newChannel(owner));
+  if (created.kind !== "ok") throw new Error("not created");
+  const channelId = created.value.channel.id;
+  // More old events than one prune batch (500) holds; the log keeps the newest 1,000.
+  const old = 1_200;
+  await Promise.all(
+    Array.from({ length: old }, (_, i) =>
+      store.messages.sendMessage({
+        id: randomUUID(),
+        channelId,
+        authorId: owner,
+        text: `m${i}`,
+        threadRootId: null,
+        mentionCandidates: [],
+        idempotencyKey: randomUUID(),
+        requestHash: "h",
+        now: 2_000,
+      }),
+    ),
+  );
+
+  // Another instance holds the write lock.
+  const other = new Database(file);
+  t.teardown(() => other.close());
+  other.exec("BEGIN IMMEDIATE");
+  let prunedAfter: number | undefined;
+  const started = Date.now();
+  const pruning = store.events.prune({ eventsBefore: 3_000, keysBefore: 0 }).then((result) => {
+    prunedAfter = Date.now() - started;
+    return result;
+  });
+  // The event loop still turns while the prune waits: timers fire, and the prune is not done.
+  let ticks = 0;
+  const ticker = setInterval(() => ticks++, 5);
+  await waitUntil(() => ticks >= 10, "timers fire while the prune waits");
+  clearInterval(ticker);
+  t.is(prunedAfter, undefined, "the prune waits for the lock");
+  other.exec("COMMIT");
+
+  const pruned = await pruning;
+  t.is(pruned.events, options.retainEvents, "every event the log kept, over several batches");
+  t.deepEqual(await store.events.readEvents(channelId, 0, 10), []);
+});
+
 test("a deleted channel keeps only its channel_deleted event, then goes entirely", async (t) => {
   const store = openSqliteMessagingStore(":memory:", options);
   t.teardown(() => store.close());

@@ -16,8 +16,12 @@ import {
   toMember,
 } from "./sqlite-common.js";
 
-/** Rows deleted per statement while pruning, so no single write holds the lock for long. */
-const PRUNE_BATCH = 5000;
+/**
+ * Rows deleted per write while pruning. Each batch is a write of its own through the group
+ * commit, so no single one holds the write lock (or this instance's event loop) for long, and
+ * the instance's sends take turns with the pruning.
+ */
+const PRUNE_BATCH = 500;
 
 interface EventRow {
   channel_id: string;
@@ -122,30 +126,30 @@ export class SqliteEventLog implements EventLog, Housekeeping {
     readonly eventsBefore: number;
     readonly keysBefore: number;
   }): Promise<{ readonly events: number; readonly keys: number; readonly channels: number }> {
-    const drain = (run: () => number): number => {
+    // One batch per write: the group commit waits for another instance's write lock without
+    // blocking the event loop, and the loop runs between batches.
+    const drain = async (batch: () => number): Promise<number> => {
       let total = 0;
       for (;;) {
-        const removed = run();
+        const removed = await this.shared.write(batch);
         total += removed;
         if (removed < PRUNE_BATCH) return total;
       }
     };
-    const events = drain(
+    const events = await drain(
       () => this.stmts.pruneEvents.run(cutoffs.eventsBefore, PRUNE_BATCH).changes,
     );
-    const keys = drain(() => this.stmts.pruneKeys.run(cutoffs.keysBefore, PRUNE_BATCH).changes);
-    const channels = drain(() =>
-      this.db
-        .transaction(() => {
-          const gone = this.stmts.deletedChannels.all(cutoffs.eventsBefore, PRUNE_BATCH);
-          for (const { id } of gone) {
-            this.stmts.dropChannelEvents.run(id);
-            this.stmts.dropChannel.run(id);
-          }
-          return gone.length;
-        })
-        .immediate(),
+    const keys = await drain(
+      () => this.stmts.pruneKeys.run(cutoffs.keysBefore, PRUNE_BATCH).changes,
     );
+    const channels = await drain(() => {
+      const gone = this.stmts.deletedChannels.all(cutoffs.eventsBefore, PRUNE_BATCH);
+      for (const { id } of gone) {
+        this.stmts.dropChannelEvents.run(id);
+        this.stmts.dropChannel.run(id);
+      }
+      return gone.length;
+    });
     return { events, keys, channels };
   }
 }
