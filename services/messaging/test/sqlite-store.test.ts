@@ -32,6 +32,21 @@ function newChannel(owner: string, name = `c-${randomUUID().slice(0, 8)}`) {
   };
 }
 
+/** A new top-level message with a fresh id and idempotency key. */
+function newMessage(channelId: string, authorId: string, text: string, now: number) {
+  return {
+    id: randomUUID(),
+    channelId,
+    authorId,
+    text,
+    threadRootId: null,
+    mentionCandidates: [],
+    idempotencyKey: randomUUID(),
+    requestHash: "h",
+    now,
+  };
+}
+
 test("the database is WAL, owner-only, migrated, and refuses a newer schema", (t) => {
   const dir = join(tempDir(t), "nested", "messaging");
   const file = join(dir, MESSAGING_DATABASE_FILE);
@@ -64,17 +79,9 @@ test("WAL checkpoints run on a worker thread, and what they copied reads back", 
   t.is((await store.channels.createChannel(channel)).kind, "ok");
   const databaseBytes = statSync(file).size;
   for (let i = 0; i < 200; i++) {
-    const sent = await store.messages.sendMessage({
-      id: randomUUID(),
-      channelId: channel.id,
-      authorId: owner,
-      text: `message ${i} ${"x".repeat(200)}`,
-      threadRootId: null,
-      mentionCandidates: [],
-      idempotencyKey: randomUUID(),
-      requestHash: "h",
-      now: 2_000 + i,
-    });
+    const sent = await store.messages.sendMessage(
+      newMessage(channel.id, owner, `message ${i} ${"x".repeat(200)}`, 2_000 + i),
+    );
     t.is(sent.kind, "ok");
   }
   // Far below the main connection's own threshold (8,000 frames): only the worker copies pages.
@@ -135,15 +142,8 @@ test("two connections to one file allocate seqs and offsets without collisions",
   const results = await Promise.all(
     Array.from({ length: 20 }, (_, i) =>
       (i % 2 ? one : two).messages.sendMessage({
-        id: randomUUID(),
-        channelId,
-        authorId: owner,
-        text: `m${i}`,
-        threadRootId: null,
-        mentionCandidates: [],
-        idempotencyKey: randomUUID(),
+        ...newMessage(channelId, owner, `m${i}`, 2_000 + i),
         requestHash: `h${i}`,
-        now: 2_000 + i,
       }),
     ),
   );
@@ -173,17 +173,7 @@ test("the event log keeps the newest N events per channel and prunes by age", as
   if (created.kind !== "ok") throw new Error("not created");
   const channelId = created.value.channel.id;
   for (let i = 0; i < 5; i++) {
-    await store.messages.sendMessage({
-      id: randomUUID(),
-      channelId,
-      authorId: owner,
-      text: `m${i}`,
-      threadRootId: null,
-      mentionCandidates: [],
-      idempotencyKey: randomUUID(),
-      requestHash: "h",
-      now: 10_000 * (i + 1),
-    });
+    await store.messages.sendMessage(newMessage(channelId, owner, `m${i}`, 10_000 * (i + 1)));
   }
   const kept = await store.events.readEvents(channelId, 0, 100);
   t.deepEqual(
@@ -211,17 +201,7 @@ test("pruning waits for another instance's write lock without blocking the event
   const old = 1_200;
   await Promise.all(
     Array.from({ length: old }, (_, i) =>
-      store.messages.sendMessage({
-        id: randomUUID(),
-        channelId,
-        authorId: owner,
-        text: `m${i}`,
-        threadRootId: null,
-        mentionCandidates: [],
-        idempotencyKey: randomUUID(),
-        requestHash: "h",
-        now: 2_000,
-      }),
+      store.messages.sendMessage(newMessage(channelId, owner, `m${i}`, 2_000)),
     ),
   );
 
@@ -255,17 +235,7 @@ test("a deleted channel keeps only its channel_deleted event, then goes entirely
   const created = await store.channels.createChannel(newChannel(owner, "gone"));
   if (created.kind !== "ok") throw new Error("not created");
   const channelId = created.value.channel.id;
-  await store.messages.sendMessage({
-    id: randomUUID(),
-    channelId,
-    authorId: owner,
-    text: "secret",
-    threadRootId: null,
-    mentionCandidates: [],
-    idempotencyKey: randomUUID(),
-    requestHash: "h",
-    now: 2_000,
-  });
+  await store.messages.sendMessage(newMessage(channelId, owner, "secret", 2_000));
   const deleted = await store.channels.deleteChannel(channelId, owner, 3_000);
   t.is(deleted.kind, "ok");
   const log = await store.events.readEvents(channelId, 0, 100);
