@@ -16,6 +16,7 @@ export * from "./client/client-config.js";
 export * from "./client/connect-to.js";
 export * from "./client/discovery.js";
 export * from "./client/endpoint-pool.js";
+export * from "./client/peer-process-config.js";
 export * from "./client/retry-interceptor.js";
 export * from "./config/env-reader.js";
 export * from "./config/env-values.js";

@@ -1,15 +1,12 @@
 import { join, resolve } from "node:path";
 import {
-  type ClientConfig,
   ConfigError,
   createEnvReader,
   DAY,
-  type MeshConfig,
   MINUTE,
-  parseClientConfig,
-  parseMeshConfig,
+  type PeerProcessConfig,
   type RateRule,
-  redisUrl,
+  readPeerProcessConfig,
   SECOND,
   upstreamUrls,
 } from "@parley/mesh";
@@ -93,80 +90,47 @@ export function loadMessagingConfig(env: Env = process.env): MessagingConfig {
 }
 
 /** Everything the messaging process needs: its own settings, the mesh's, and its peers. */
-export interface MessagingProcessConfig {
+export interface MessagingProcessConfig extends PeerProcessConfig {
   readonly messaging: MessagingConfig;
-  readonly mesh: MeshConfig;
-  /** How this process calls its peers: discovery file, deadlines, retries, circuit breaker. */
-  readonly client: ClientConfig;
-  /** Auth's base URL (the first of {@link authUrls}). */
+  /** Auth's base URL (the first of {@link authUrls}), for LookupUsers (mentions, members). */
   readonly authUrl: string;
-  /** Every auth instance, for the JWKS (token verification) and LookupUsers (mentions, members). */
-  readonly authUrls: readonly string[];
   /** Notifications' base URL (the first of {@link notificationsUrls}); unset: notifications are logged. */
   readonly notificationsUrl: string | undefined;
   /** Every notifications instance (Notify); empty when notifications are only logged. */
   readonly notificationsUrls: readonly string[];
-  /** Redis for fan-out between instances, shared rate limits and presence; unset: in-process. */
-  readonly redisUrl: string | undefined;
 }
 
 /**
- * Reads the messaging process's configuration (default port 8082). Besides
- * {@link loadMessagingConfig} and the mesh client settings (`parseClientConfig`:
- * `PARLEY_DISCOVERY_FILE`, deadlines, retries, breaker): `PARLEY_AUTH_URL` (default: the discovery
- * file's `auth`, else `http://localhost:8081`, `https://` in mesh mode), `PARLEY_NOTIFICATIONS_URL`
- * (default: the discovery file's `notifications`; none: notifications are logged) and
- * `PARLEY_REDIS_URL` (`redis://` or `rediss://`; default: the discovery file's `redis`; none: single
- * instance, in-process bus). The URL variables take one URL or several separated by commas.
+ * Reads the messaging process's configuration (default port 8082): {@link loadMessagingConfig},
+ * the mesh's and its peers' settings (`readPeerProcessConfig`: `PORT`, `PARLEY_CERTS_DIR`,
+ * `PARLEY_DISCOVERY_FILE`, deadlines, retries, breaker, `PARLEY_AUTH_URL`, `PARLEY_REDIS_URL`,
+ * ...), and `PARLEY_NOTIFICATIONS_URL` (one URL or several separated by commas; default: the
+ * discovery file's `notifications`; none: notifications are logged).
  */
 export function loadConfig(env: Env = process.env): MessagingProcessConfig {
   const problems: string[] = [];
   let messaging: MessagingConfig | undefined;
-  let mesh: MeshConfig | undefined;
-  let client: ClientConfig | undefined;
   try {
     messaging = loadMessagingConfig(env);
   } catch (err) {
     if (!(err instanceof MessagingConfigError)) throw err;
     problems.push(...err.problems);
   }
-  try {
-    mesh = parseMeshConfig(env, { port: 8082 });
-  } catch (err) {
-    problems.push(err instanceof Error ? err.message : String(err));
-  }
-  try {
-    client = parseClientConfig(env);
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    problems.push(...err.problems);
-  }
-  const read = (name: string) => env[name]?.trim() || undefined;
-  const scheme = read("PARLEY_CERTS_DIR") ? "https" : "http";
-  const discovery = client?.discovery;
-  const authUrls = upstreamUrls(env, discovery, "auth", "PARLEY_AUTH_URL", problems, [
-    `${scheme}://localhost:8081`,
-  ]);
+  const peers = readPeerProcessConfig(env, { port: 8082 }, problems);
   const notificationsUrls = upstreamUrls(
     env,
-    discovery,
+    peers?.client.discovery,
     "notifications",
     "PARLEY_NOTIFICATIONS_URL",
     problems,
   );
-  const redis = redisUrl(env, discovery, problems);
-  if (problems.length > 0 || !messaging || !mesh || !client) {
-    throw new MessagingConfigError(problems);
-  }
+  if (problems.length > 0 || !messaging || !peers) throw new MessagingConfigError(problems);
   return {
+    ...peers,
     messaging,
-    mesh,
-    client,
-    authUrl: authUrls[0] ?? "",
-    authUrls,
+    authUrl: peers.authUrls[0] ?? "",
     notificationsUrl: notificationsUrls[0],
     notificationsUrls,
-    redisUrl: redis,
   };
 }
 

@@ -1,19 +1,15 @@
 import { join, resolve } from "node:path";
 import {
-  type ClientConfig,
   ConfigError,
   createEnvReader,
   DAY,
   HOUR,
-  type MeshConfig,
   MINUTE,
-  parseClientConfig,
-  parseMeshConfig,
+  type PeerProcessConfig,
   parseRate,
   type RateRule,
-  redisUrl,
+  readPeerProcessConfig,
   SECOND,
-  upstreamUrls,
 } from "@parley/mesh";
 
 /** Web Push delivery settings. */
@@ -151,57 +147,29 @@ export function loadNotificationsConfig(env: Env = process.env): NotificationsCo
 }
 
 /** Everything the notifications process needs: its own settings, the mesh's, and its peers. */
-export interface NotificationsProcessConfig {
+export interface NotificationsProcessConfig extends PeerProcessConfig {
   readonly notifications: NotificationsConfig;
-  readonly mesh: MeshConfig;
-  /** How this process calls its peers: discovery file, deadlines, retries, circuit breaker. */
-  readonly client: ClientConfig;
-  /** Every auth instance, for the JWKS that access tokens are verified against. */
-  readonly authUrls: readonly string[];
-  /** Redis for fan-out between instances and shared rate limits; unset: one instance, in-process. */
-  readonly redisUrl: string | undefined;
 }
 
 /**
- * Reads the notifications process's configuration (default port 8085). Besides
- * {@link loadNotificationsConfig} and the mesh client settings (`parseClientConfig`:
- * `PARLEY_DISCOVERY_FILE`, deadlines, retries, breaker): `PARLEY_AUTH_URL` (one URL or several
- * separated by commas; default: the discovery file's `auth`, else `http://localhost:8081`,
- * `https://` in mesh mode) and `PARLEY_REDIS_URL` (`redis://` or `rediss://`; default: the
- * discovery file's `redis`; none: single instance, in-process bus), plus the mesh's `PORT`,
- * `HOST`, `PARLEY_CERTS_DIR`, `PARLEY_POLICY_FILE`, `LOG_LEVEL` and
- * `OTEL_EXPORTER_OTLP_ENDPOINT`.
+ * Reads the notifications process's configuration (default port 8085):
+ * {@link loadNotificationsConfig}, and the mesh's and its peers' settings
+ * (`readPeerProcessConfig`: `PORT`, `HOST`, `PARLEY_CERTS_DIR`, `PARLEY_POLICY_FILE`,
+ * `LOG_LEVEL`, `OTEL_EXPORTER_OTLP_ENDPOINT`, `PARLEY_DISCOVERY_FILE`, deadlines, retries,
+ * breaker, `PARLEY_AUTH_URL` for the JWKS, `PARLEY_REDIS_URL`).
  */
 export function loadConfig(env: Env = process.env): NotificationsProcessConfig {
   const problems: string[] = [];
   let notifications: NotificationsConfig | undefined;
-  let mesh: MeshConfig | undefined;
-  let client: ClientConfig | undefined;
   try {
     notifications = loadNotificationsConfig(env);
   } catch (err) {
     if (!(err instanceof NotificationsConfigError)) throw err;
     problems.push(...err.problems);
   }
-  try {
-    mesh = parseMeshConfig(env, { port: 8085 });
-  } catch (err) {
-    problems.push(err instanceof Error ? err.message : String(err));
-  }
-  try {
-    client = parseClientConfig(env);
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    problems.push(...err.problems);
-  }
-  const read = (name: string) => env[name]?.trim() || undefined;
-  const scheme = read("PARLEY_CERTS_DIR") ? "https" : "http";
-  const authUrls = upstreamUrls(env, client?.discovery, "auth", "PARLEY_AUTH_URL", problems, [
-    `${scheme}://localhost:8081`,
-  ]);
-  const redis = redisUrl(env, client?.discovery, problems);
-  if (problems.length > 0 || !notifications || !mesh || !client) {
+  const peers = readPeerProcessConfig(env, { port: 8085 }, problems);
+  if (problems.length > 0 || !notifications || !peers) {
     throw new NotificationsConfigError(problems);
   }
-  return { notifications, mesh, client, authUrls, redisUrl: redis };
+  return { ...peers, notifications };
 }
