@@ -97,11 +97,16 @@ export function decodeEvent(bytes: Uint8Array): MessagingEvent {
   return event;
 }
 
-/** Where a durable event sits in its channel, read without decoding the rest of the event. */
-interface EventPosition {
+/** Where a durable event sits in its channel. */
+export interface EventPosition {
   readonly channelId: string;
   readonly epoch: string;
   readonly offset: number;
+}
+
+/** A decoded event's {@link EventPosition}. */
+export function positionOf(event: MessagingEvent): EventPosition {
+  return { channelId: event.channelId, epoch: event.epoch, offset: Number(event.offset) };
 }
 
 /**

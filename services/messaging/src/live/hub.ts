@@ -3,7 +3,13 @@ import {
   type MessagingEvent,
 } from "@parley/gen/parley/messaging/v1/events_pb.js";
 import * as errors from "../errors.js";
-import { authorReadStateEvent, decodeEvent, peekPosition } from "../event-codec.js";
+import {
+  authorReadStateEvent,
+  decodeEvent,
+  type EventPosition,
+  peekPosition,
+  positionOf,
+} from "../event-codec.js";
 import type { ChannelStore, EventLog, Logger, PubSub, StoredEvent } from "../ports.js";
 import type { Subscriber } from "./subscriber.js";
 import {
@@ -187,10 +193,7 @@ export class Hub {
     // A durable event this instance already routed (typically its own, back from the bus) is
     // dropped before it is decoded.
     const position = peekPosition(bytes);
-    if (position && position.offset > 0) {
-      const seen = this.#seen.get(position.channelId);
-      if (seen && seen.epoch === position.epoch && position.offset <= seen.offset) return;
-    }
+    if (position && position.offset > 0 && this.#placeOf(position) === "old") return;
     const event = this.#decode(bytes, CHANNEL_EVENTS_TOPIC);
     if (!event?.channelId) return;
     if (event.offset > 0n) {
@@ -273,32 +276,41 @@ export class Hub {
    */
   #routeNow(event: MessagingEvent): boolean {
     if (this.#closed) return true;
-    const offset = Number(event.offset);
-    const seen = this.#seen.get(event.channelId);
-    if (seen && seen.epoch === event.epoch) {
-      if (offset <= seen.offset) return true;
-      if (offset > seen.offset + 1 && this.#subscribers.size > 0) return false;
-    }
-    this.#markSeen(event.channelId, event.epoch, offset);
-    this.#route(event);
+    const place = this.#placeOf(positionOf(event));
+    if (place === "gap") return false;
+    if (place === "next") this.#routeNext(event);
     return true;
   }
 
   async #routeInOrder(event: MessagingEvent): Promise<void> {
     if (this.#closed) return;
-    const channelId = event.channelId;
-    const offset = Number(event.offset);
-    const seen = this.#seen.get(channelId);
-    if (seen && seen.epoch === event.epoch) {
-      if (offset <= seen.offset) return;
-      if (offset > seen.offset + 1 && this.#subscribers.size > 0) {
-        // The bus lost something: route the missing events first, from the durable log.
-        for (const stored of await this.#readBetween(channelId, seen.offset, offset)) {
-          this.#route(decodeEvent(stored.bytes));
-        }
-      }
+    const place = this.#placeOf(positionOf(event));
+    if (place === "old") return;
+    const seen = this.#seen.get(event.channelId);
+    if (place === "gap" && seen) {
+      // The bus lost something: route the missing events first, from the durable log.
+      const missing = await this.#readBetween(event.channelId, seen.offset, Number(event.offset));
+      for (const stored of missing) this.#route(decodeEvent(stored.bytes));
     }
-    this.#markSeen(channelId, event.epoch, offset);
+    this.#routeNext(event);
+  }
+
+  /**
+   * Where a durable event stands against what this instance routed of its channel, the one rule
+   * of both paths above: `old` (routed already: typically its own, back from the bus), `gap`
+   * (events before it never arrived, and some stream may need them), or `next`. An event of
+   * another epoch, or of a channel not tracked, is `next`.
+   */
+  #placeOf(position: EventPosition): "old" | "gap" | "next" {
+    const seen = this.#seen.get(position.channelId);
+    if (!seen || seen.epoch !== position.epoch) return "next";
+    if (position.offset <= seen.offset) return "old";
+    if (position.offset > seen.offset + 1 && this.#subscribers.size > 0) return "gap";
+    return "next";
+  }
+
+  #routeNext(event: MessagingEvent): void {
+    this.#markSeen(event.channelId, event.epoch, Number(event.offset));
     this.#route(event);
   }
 

@@ -31,6 +31,23 @@ interface ChannelCursor {
   offset: number;
 }
 
+/**
+ * Where a durable event stands against the stream's cursor in its channel: the one rule both the
+ * synchronous path ({@link Subscriber}'s `#deliverNow`) and the pump's (`#durable`) follow.
+ * - `reset`: another epoch (the channel's history was reset);
+ * - `old`: delivered or skipped already;
+ * - `gap`: events between the cursor and this one are missing (a channel's deletion never waits
+ *   for them: nothing after it matters);
+ * - `next`: deliver it.
+ */
+function placeOf(event: MessagingEvent, cursor: ChannelCursor): "reset" | "old" | "gap" | "next" {
+  if (event.epoch !== cursor.epoch) return "reset";
+  const offset = Number(event.offset);
+  if (offset <= cursor.offset) return "old";
+  if (offset > cursor.offset + 1 && event.payload.case !== "channelDeleted") return "gap";
+  return "next";
+}
+
 export interface SubscriberOptions {
   readonly id: string;
   readonly userId: string;
@@ -164,24 +181,35 @@ export class Subscriber {
     const outlet = this.#outlet;
     if (!outlet) return false;
     if (event.offset === 0n) return !this.#wantsEphemeral(event) || outlet.offer(event);
-    const channelId = event.channelId;
-    const offset = Number(event.offset);
-    const cursor = this.#channels.get(channelId);
-    if (!cursor) {
-      // Not followed: the caller's own joining starts the channel with this event.
-      if (!this.#startsMembership(event)) return true;
-      if (!outlet.offer(event)) return false;
-      this.#channels.set(channelId, { epoch: event.epoch, offset });
-      this.#options.onAttach(this, channelId);
-      return true;
-    }
-    if (event.epoch !== cursor.epoch) return false;
-    if (offset <= cursor.offset) return true;
-    if (offset > cursor.offset + 1 && event.payload.case !== "channelDeleted") return false;
-    if (!outlet.offer(event)) return false;
-    cursor.offset = offset;
-    if (this.#endsMembership(event)) this.#channels.delete(channelId);
+    const cursor = this.#cursorFor(event);
+    if (!cursor) return true;
+    const place = placeOf(event, cursor);
+    if (place === "old") return true;
+    if (place !== "next" || !outlet.offer(event)) return false;
+    this.#delivered(event, cursor);
     return true;
+  }
+
+  /**
+   * The stream's cursor in the event's channel. A channel it does not follow starts with the
+   * caller's own joining (the cursor is then just before that event); any other event of it is
+   * not for this stream (undefined).
+   */
+  #cursorFor(event: MessagingEvent): ChannelCursor | undefined {
+    const channelId = event.channelId;
+    let cursor = this.#channels.get(channelId);
+    if (!cursor && this.#startsMembership(event)) {
+      cursor = { epoch: event.epoch, offset: Number(event.offset) - 1 };
+      this.#channels.set(channelId, cursor);
+      this.#options.onAttach(this, channelId);
+    }
+    return cursor;
+  }
+
+  /** Moves the cursor past a delivered event; the stream stops following a channel it left. */
+  #delivered(event: MessagingEvent, cursor: ChannelCursor): void {
+    cursor.offset = Number(event.offset);
+    if (this.#endsMembership(event)) this.#channels.delete(event.channelId);
   }
 
   /** Hands an event to the outlet, waiting for room as long as it takes. */
@@ -250,33 +278,31 @@ export class Subscriber {
 
   /** Delivers one durable event in order, filling a gap from the log first when `mayFill`. */
   async #durable(event: MessagingEvent, mayFill: boolean): Promise<void> {
+    const cursor = this.#cursorFor(event);
+    if (!cursor) return;
     const channelId = event.channelId;
     const offset = Number(event.offset);
-    let cursor = this.#channels.get(channelId);
-    if (!cursor) {
-      if (!this.#startsMembership(event)) return;
-      cursor = { epoch: event.epoch, offset: offset - 1 };
-      this.#channels.set(channelId, cursor);
-      this.#options.onAttach(this, channelId);
-    }
-    if (event.epoch !== cursor.epoch) {
-      // The channel's history was reset: the client reloads it and continues after this event.
-      await this.#reset(channelId, event.epoch, offset, ResetReason.EPOCH_CHANGED);
-      return;
-    }
-    if (offset <= cursor.offset) return;
-    if (offset > cursor.offset + 1 && event.payload.case !== "channelDeleted") {
-      if (mayFill) {
-        await this.#fill(channelId, offset);
-        await this.#durable(event, false);
+    switch (placeOf(event, cursor)) {
+      case "old":
         return;
-      }
-      // The log cannot fill the gap: the client reloads the channel, then continues from here.
-      await this.#reset(channelId, cursor.epoch, offset - 1, ResetReason.DELIVERY_GAP);
+      case "reset":
+        // The channel's history was reset: the client reloads it and continues after this event.
+        await this.#reset(channelId, event.epoch, offset, ResetReason.EPOCH_CHANGED);
+        return;
+      case "gap":
+        if (mayFill) {
+          await this.#fill(channelId, offset);
+          await this.#durable(event, false);
+          return;
+        }
+        // The log cannot fill the gap: the client reloads the channel, then continues from here.
+        await this.#reset(channelId, cursor.epoch, offset - 1, ResetReason.DELIVERY_GAP);
+        break;
+      case "next":
+        break;
     }
     await this.#push(event);
-    cursor.offset = offset;
-    if (this.#endsMembership(event)) this.#channels.delete(channelId);
+    this.#delivered(event, cursor);
   }
 
   /** Delivers the channel's events between its cursor and `before` from the log. */
