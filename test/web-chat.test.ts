@@ -80,6 +80,20 @@ test("two people chat in real browsers: register, channel, live messages both wa
 
     await b.getByRole("button", { name: "Browse channels" }).click();
     const browse = b.getByRole("dialog", { name: "Browse channels" });
+    await browse.getByRole("button", { name: "Join general" }).waitFor();
+    // Searching: one search when typing pauses, not one per keystroke; what matched stays listed
+    // meanwhile, and "No channel matches." comes only with the answer.
+    const searches: string[] = [];
+    const countSearch = (request: { url(): string }) => {
+      if (request.url().endsWith("/ListPublicChannels")) searches.push(request.url());
+    };
+    b.on("request", countSearch);
+    const search = browse.getByLabel("Search public channels");
+    await search.pressSequentially("zzzzzz", { delay: 20 });
+    await browse.getByText("No channel matches.").waitFor();
+    b.off("request", countSearch);
+    t.true(searches.length >= 1 && searches.length <= 2, `${searches.length} searches for 6 keys`);
+    await search.fill("gen");
     await browse.getByRole("button", { name: "Join general" }).click();
     await b.getByRole("heading", { name: "general", level: 1 }).waitFor();
 

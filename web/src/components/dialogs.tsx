@@ -3,13 +3,14 @@ import { useMutation, useQuery, useTransport } from "@connectrpc/connect-query";
 import { AuthService } from "@parley/gen/parley/auth/v1/auth_service_pb.js";
 import { ChannelKind, type JoinedChannel } from "@parley/gen/parley/messaging/v1/channel_pb.js";
 import { MessagingService } from "@parley/gen/parley/messaging/v1/messaging_service_pb.js";
-import { useQueryClient } from "@tanstack/react-query";
-import { type FormEvent, useDeferredValue, useState } from "react";
+import { keepPreviousData, useQueryClient } from "@tanstack/react-query";
+import { type FormEvent, useState } from "react";
 import { useApp } from "../app/context.js";
 import { displayName, useSelfId, useUser } from "../app/hooks.js";
 import { userKey } from "../app/live-sync.js";
 import { channelsKey } from "../app/queries.js";
 import { navigate } from "../app/router.js";
+import { useSettledValue } from "../app/use-settled-value.js";
 import { addJoinedChannel } from "../lib/channel-list.js";
 import { describeError, type ErrorDescription, onField } from "../lib/errors.js";
 import { Field, FormError, SubmitButton, useFormErrors } from "./field.js";
@@ -114,12 +115,21 @@ export function CreateChannelDialog({ onClose }: { onClose: () => void }) {
   );
 }
 
+/** How long typing in Browse channels pauses before the search runs. */
+const SEARCH_PAUSE_MS = 250;
+
 export function BrowseChannelsDialog({ onClose }: { onClose: () => void }) {
   const open = useOpenJoined();
   const [search, setSearch] = useState("");
-  const query = useDeferredValue(search.trim());
+  // One search when typing pauses; the list shown stays until the new one arrives.
+  const query = useSettledValue(search.trim(), SEARCH_PAUSE_MS);
   const [error, setError] = useState<ErrorDescription>();
-  const list = useQuery(MessagingService.method.listPublicChannels, { query, pageSize: 50 });
+  const list = useQuery(
+    MessagingService.method.listPublicChannels,
+    { query, pageSize: 50 },
+    { placeholderData: keepPreviousData },
+  );
+  const searching = list.isPlaceholderData || query !== search.trim();
   const join = useMutation(MessagingService.method.joinChannel, {
     onSuccess: (res) => {
       onClose();
@@ -144,10 +154,10 @@ export function BrowseChannelsDialog({ onClose }: { onClose: () => void }) {
       <FormError id="browse-error" errors={error} />
       {list.isPending && <p className="muted">Loading…</p>}
       {list.isError && <p className="form-error">{describeError(list.error).message}</p>}
-      {list.isSuccess && list.data.channels.length === 0 && (
+      {list.isSuccess && !searching && list.data.channels.length === 0 && (
         <p className="muted">{query ? "No channel matches." : "No public channels yet."}</p>
       )}
-      <ul className="browse-list">
+      <ul className="browse-list" aria-busy={searching}>
         {list.data?.channels.map(({ channel, joined }) =>
           channel ? (
             <li key={channel.id}>
