@@ -17,6 +17,7 @@ import {
   connectTo,
   createTokenVerifier,
   type MeshTls,
+  type MeshTransport,
   type PubSub,
   RedisPubSub,
 } from "@parley/mesh";
@@ -119,14 +120,26 @@ export async function startNotificationsCluster(
       }
       return found;
     };
+    // The clients' connections close with the cluster (before the servers, which then need
+    // not wait for them to go idle).
+    const opened: MeshTransport[] = [];
+    cleanups.push(async () => {
+      for (const transport of opened.splice(0)) transport.close();
+    });
+    const open = (transport: MeshTransport) => {
+      opened.push(transport);
+      return transport;
+    };
     const transport = async (name: string, index = 0) => {
       const instance = instances[index];
       if (!instance) throw new Error(`no instance ${index}`);
-      return connectTo({ baseUrl: instance.url, tls: await identity(name), defaultTimeoutMs: 0 });
+      return open(
+        connectTo({ baseUrl: instance.url, tls: await identity(name), defaultTimeoutMs: 0 }),
+      );
     };
     const edgeAuth = createClient(
       AuthService,
-      connectTo({ baseUrl: auth.url, tls: await identity("edge") }),
+      open(connectTo({ baseUrl: auth.url, tls: await identity("edge") })),
     );
     return {
       pki,
@@ -168,9 +181,8 @@ async function startInstance(
 ): Promise<ClusterInstance> {
   const config = loadConfig({ ...env, ...(redis ? { PARLEY_REDIS_URL: redis.url } : {}) });
   const log = captureLogger(name);
-  const tokens = createTokenVerifier({
-    jwks: authJwksSource(connectTo({ baseUrl: authUrl, tls })),
-  });
+  const toAuth = connectTo({ baseUrl: authUrl, tls });
+  const tokens = createTokenVerifier({ jwks: authJwksSource(toAuth) });
   const pubsub = config.redisUrl
     ? new RedisPubSub({ url: config.redisUrl, logger: log.logger, connectionName: `${name}-bus` })
     : undefined;
@@ -187,6 +199,7 @@ async function startInstance(
           try {
             await server.close();
           } finally {
+            toAuth.close();
             await pubsub?.close();
           }
         })();
@@ -194,6 +207,7 @@ async function startInstance(
       },
     };
   } catch (err) {
+    toAuth.close();
     await pubsub?.close();
     throw err;
   }
