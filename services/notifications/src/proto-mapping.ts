@@ -15,23 +15,29 @@ import {
 import { KIND_NAMES, kindToProto } from "./kinds.js";
 import type { NotificationRecord, PreferencesRecord, PushSubscriptionRecord } from "./ports.js";
 
-/** The range of instants JavaScript dates (and this service's stores) hold. */
-const MAX_MS = 8.64e15;
+/**
+ * The range of a valid `google.protobuf.Timestamp` (0001-01-01 to 9999-12-31): what every answer
+ * can carry, its JSON form included. The contract refuses client values outside it; clamping
+ * keeps anything else from being stored that could not be answered later.
+ */
+const MIN_MS = -62_135_596_800_000;
+const MAX_MS = 253_402_300_799_999;
 
 export function toTimestamp(ms: number): Timestamp {
   return timestampFromMs(ms);
 }
 
 /**
- * A wire timestamp as milliseconds, floored, and clamped to what a date can hold, so no client
- * value (seconds far beyond year 9999, negative nanos) can make a non-number reach a store.
+ * A wire timestamp as milliseconds, floored, and clamped to a valid Timestamp's range, so no
+ * client value (seconds far beyond the year 9999, negative nanos) can make a non-number, or an
+ * instant no answer can encode, reach a store.
  */
 export function fromTimestamp(ts: Timestamp): number {
   const seconds = ts.seconds;
-  if (seconds > BigInt(MAX_MS / 1000)) return MAX_MS;
-  if (seconds < BigInt(-MAX_MS / 1000)) return -MAX_MS;
+  if (seconds > BigInt(Math.floor(MAX_MS / 1000))) return MAX_MS;
+  if (seconds < BigInt(Math.floor(MIN_MS / 1000))) return MIN_MS;
   const ms = Number(seconds) * 1000 + Math.floor(ts.nanos / 1_000_000);
-  return Math.max(-MAX_MS, Math.min(MAX_MS, ms));
+  return Math.max(MIN_MS, Math.min(MAX_MS, ms));
 }
 
 export function toNotificationProto(record: NotificationRecord): Notification {

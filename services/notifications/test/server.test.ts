@@ -28,6 +28,7 @@ import { loadConfig } from "../src/config.js";
 import { serveNotifications } from "../src/notifications-server.js";
 import { startNotificationsCluster } from "./helpers/cluster.js";
 import { notifyRequest } from "./helpers/harness.js";
+import { browserKeys } from "./helpers/push-keys.js";
 
 const cluster = await startNotificationsCluster();
 test.after.always(() => cluster.close());
@@ -133,6 +134,37 @@ test("invalid input gets invalid_argument with field violations before any handl
     ),
   );
   t.deepEqual(violatedFields(register), ["auth", "endpoint", "p256dh"]);
+
+  // Instants past the year 9999 are no valid Timestamp (their JSON form cannot be written):
+  // refused, never stored to fail an answer later.
+  const year11476 = { seconds: 300_000_000_000n, nanos: 0 };
+  const keys = browserKeys().registration;
+  const tooLate = ConnectError.from(
+    await t.throwsAsync(
+      edge.registerPushSubscription(
+        { endpoint: "https://push.example/x", ...keys, expiresAt: year11476 },
+        alice.call,
+      ),
+    ),
+  );
+  t.is(tooLate.code, Code.InvalidArgument);
+  t.deepEqual(violatedFields(tooLate), ["expires_at"]);
+  const muteForever = ConnectError.from(
+    await t.throwsAsync(
+      edge.updatePreferences(
+        {
+          muteAllChange: { case: "muteAll", value: { until: year11476 } },
+          muteChannels: [{ channelId: randomUUID(), until: year11476 }],
+        },
+        alice.call,
+      ),
+    ),
+  );
+  t.deepEqual(violatedFields(muteForever), ["mute_all.until", "mute_channels.until"]);
+  const markLater = ConnectError.from(
+    await t.throwsAsync(edge.markRead({ upTo: year11476 }, alice.call)),
+  );
+  t.deepEqual(violatedFields(markLater), ["up_to"]);
 });
 
 test("the live stream over HTTP/2 with mTLS, and health", async (t) => {

@@ -4,7 +4,8 @@
  * address guard, and the dispatcher's answers to each push-service status (fake ports).
  */
 import { createECDH } from "node:crypto";
-import { create } from "@bufbuild/protobuf";
+import { create, toJson } from "@bufbuild/protobuf";
+import { TimestampSchema, timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { Code } from "@connectrpc/connect";
 import { NotificationEventSchema } from "@parley/gen/parley/notifications/v1/events_pb.js";
 import type { NotificationKind } from "@parley/gen/parley/notifications/v1/notification_pb.js";
@@ -299,10 +300,17 @@ test("the push address guard knows which addresses are not public", (t) => {
   }
 });
 
-test("timestamps from clients are clamped, never a non-number", (t) => {
-  t.is(fromTimestamp({ seconds: 9_223_372_036_854_775_807n, nanos: 0 } as never), 8.64e15);
-  t.is(fromTimestamp({ seconds: -9_223_372_036_854_775_807n, nanos: 0 } as never), -8.64e15);
+test("timestamps from clients are clamped to a valid Timestamp's range, never a non-number", (t) => {
+  const last = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+  const first = new Date("0001-01-01T00:00:00Z").getTime();
+  t.is(fromTimestamp({ seconds: 9_223_372_036_854_775_807n, nanos: 0 } as never), last);
+  t.is(fromTimestamp({ seconds: 300_000_000_000n, nanos: 0 } as never), last, "the year 11476");
+  t.is(fromTimestamp({ seconds: -9_223_372_036_854_775_807n, nanos: 0 } as never), first);
   t.is(fromTimestamp({ seconds: 1n, nanos: 999_999_999 } as never), 1999);
+  // Whatever was clamped encodes as JSON (a Connect JSON answer once failed with internal).
+  for (const ms of [last, first]) {
+    t.is(typeof toJson(TimestampSchema, timestampFromMs(ms)), "string");
+  }
 });
 
 /** An outbox that records what the dispatcher did with each delivery. */

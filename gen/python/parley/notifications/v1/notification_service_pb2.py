@@ -19,7 +19,7 @@ from parley.notifications.v1 import preferences_pb2 as parley_dot_notifications_
 from parley.notifications.v1 import push_pb2 as parley_dot_notifications_dot_v1_dot_push__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n2parley/notifications/v1/notification_service.proto\x12\x17parley.notifications.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a$parley/notifications/v1/events.proto\x1a*parley/notifications/v1/notification.proto\x1a)parley/notifications/v1/preferences.proto\x1a\"parley/notifications/v1/push.proto\"\xe2\x01\n\x18ListNotificationsRequest\x12\x1f\n\x0bunread_only\x18\x01 \x01(\x08R\nunreadOnly\x12T\n\x05kinds\x18\x02 \x03(\x0e\x32).parley.notifications.v1.NotificationKindB\x13\xbaH\x10\x92\x01\r\x10\x05\x18\x01\"\x07\x82\x01\x04\x10\x01 \x00R\x05kinds\x12&\n\tpage_size\x18\x03 \x01(\x05\x42\t\xbaH\x06\x1a\x04\x18\x64(\x00R\x08pageSize\x12\'\n\npage_token\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x04R\tpageToken\"\x90\x01\n\x19ListNotificationsResponse\x12K\n\rnotifications\x18\x01 \x03(\x0b\x32%.parley.notifications.v1.NotificationR\rnotifications\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xcb\x01\n\x0fMarkReadRequest\x12#\n\x03ids\x18\x01 \x03(\tB\x11\xbaH\x0e\x92\x01\x0b\x10\x64\x18\x01\"\x05r\x03\xb0\x01\x01R\x03ids\x12/\n\x05up_to\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x04upTo\x12\x10\n\x03\x61ll\x18\x03 \x01(\x08R\x03\x61ll\x12*\n\nchannel_id\x18\x04 \x01(\tB\x0b\xbaH\x08\xd8\x01\x01r\x03\xb0\x01\x01R\tchannelId:$\xbaH!\"\x1f\n\x03ids\n\x05up_to\n\x03\x61ll\n\nchannel_id\x10\x01\"X\n\x10MarkReadResponse\x12!\n\x0cmarked_count\x18\x01 \x01(\rR\x0bmarkedCount\x12!\n\x0cunread_count\x18\x02 \x01(\rR\x0bunreadCount\"\x17\n\x15GetUnreadCountRequest\";\n\x16GetUnreadCountResponse\x12!\n\x0cunread_count\x18\x01 \x01(\rR\x0bunreadCount\"\x12\n\x10SubscribeRequest\"U\n\x11SubscribeResponse\x12@\n\x05\x65vent\x18\x01 \x01(\x0b\x32*.parley.notifications.v1.NotificationEventR\x05\x65vent\"\x1a\n\x18GetVapidPublicKeyRequest\":\n\x19GetVapidPublicKeyResponse\x12\x1d\n\npublic_key\x18\x01 \x01(\tR\tpublicKey\"\xdf\x02\n\x1fRegisterPushSubscriptionRequest\x12m\n\x08\x65ndpoint\x18\x01 \x01(\tBQ\xbaHN\xba\x01\x43\n\x0e\x65ndpoint.https\x12\x14must be an https URL\x1a\x1bthis.startsWith(\'https://\')r\x06\x18\x80\x10\x88\x01\x01R\x08\x65ndpoint\x12\x34\n\x06p256dh\x18\x02 \x01(\tB\x1c\xbaH\x19r\x17\x32\x15^[A-Za-z0-9_-]{87}=?$R\x06p256dh\x12\x33\n\x04\x61uth\x18\x03 \x01(\tB\x1f\xbaH\x1cr\x1a\x32\x18^[A-Za-z0-9_-]{22}(==)?$R\x04\x61uth\x12\'\n\nuser_agent\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x04R\tuserAgent\x12\x39\n\nexpires_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\texpiresAt\"q\n RegisterPushSubscriptionResponse\x12M\n\x0csubscription\x18\x01 \x01(\x0b\x32).parley.notifications.v1.PushSubscriptionR\x0csubscription\"{\n!UnregisterPushSubscriptionRequest\x12\x1a\n\x02id\x18\x01 \x01(\tB\x08\xbaH\x05r\x03\xb0\x01\x01H\x00R\x02id\x12)\n\x08\x65ndpoint\x18\x02 \x01(\tB\x0b\xbaH\x08r\x06\x18\x80\x10\x88\x01\x01H\x00R\x08\x65ndpointB\x0f\n\x06target\x12\x05\xbaH\x02\x08\x01\"$\n\"UnregisterPushSubscriptionResponse\"\x1e\n\x1cListPushSubscriptionsRequest\"p\n\x1dListPushSubscriptionsResponse\x12O\n\rsubscriptions\x18\x01 \x03(\x0b\x32).parley.notifications.v1.PushSubscriptionR\rsubscriptions\"\x17\n\x15GetPreferencesRequest\"`\n\x16GetPreferencesResponse\x12\x46\n\x0bpreferences\x18\x01 \x01(\x0b\x32$.parley.notifications.v1.PreferencesR\x0bpreferences\"\x99\x07\n\x18UpdatePreferencesRequest\x12:\n\x08mute_all\x18\x01 \x01(\x0b\x32\x1d.parley.notifications.v1.MuteH\x00R\x07muteAll\x12(\n\nunmute_all\x18\x02 \x01(\x08\x42\x07\xbaH\x04j\x02\x08\x01H\x00R\tunmuteAll\x12\xa1\x01\n\x05kinds\x18\x03 \x03(\x0b\x32\'.parley.notifications.v1.KindPreferenceBb\xbaH_\xba\x01W\n\x1fupdate_preferences.kinds_unique\x12\x16\x65\x61\x63h kind at most once\x1a\x1cthis.map(k, k.kind).unique()\x92\x01\x02\x10\x05R\x05kinds\x12\xbe\x01\n\rmute_channels\x18\x04 \x03(\x0b\x32$.parley.notifications.v1.ChannelMuteBs\xbaHp\xba\x01h\n\'update_preferences.mute_channels_unique\x12\x19\x65\x61\x63h channel at most once\x1a\"this.map(m, m.channel_id).unique()\x92\x01\x02\x10\x64R\x0cmuteChannels\x12?\n\x12unmute_channel_ids\x18\x05 \x03(\tB\x11\xbaH\x0e\x92\x01\x0b\x10\x64\x18\x01\"\x05r\x03\xb0\x01\x01R\x10unmuteChannelIds:\xdd\x02\xbaH\xd9\x02\x1a\xba\x01\n\x1aupdate_preferences.changes\x12\x17set at least one change\x1a\x82\x01has(this.mute_all) || this.unmute_all || size(this.kinds) > 0 || size(this.mute_channels) > 0 || size(this.unmute_channel_ids) > 0\x1a\x99\x01\n#update_preferences.channel_conflict\x12*a channel cannot be both muted and unmuted\x1a\x46!this.mute_channels.exists(m, m.channel_id in this.unmute_channel_ids)B\x11\n\x0fmute_all_change\"c\n\x19UpdatePreferencesResponse\x12\x46\n\x0bpreferences\x18\x01 \x01(\x0b\x32$.parley.notifications.v1.PreferencesR\x0bpreferences\"\xad\x05\n\rNotifyRequest\x12\x43\n\x0fidempotency_key\x18\x01 \x01(\tB\x1a\xbaH\x17r\x15\x10\x01\x18\x80\x01\x32\x0e^[\\x21-\\x7E]+$R\x0eidempotencyKey\x12\x42\n\x12recipient_user_ids\x18\x02 \x03(\tB\x14\xbaH\x11\x92\x01\x0e\x08\x01\x10\xe8\x07\x18\x01\"\x05r\x03\xb0\x01\x01R\x10recipientUserIds\x12I\n\x04kind\x18\x03 \x01(\x0e\x32).parley.notifications.v1.NotificationKindB\n\xbaH\x07\x82\x01\x04\x10\x01 \x00R\x04kind\x12$\n\x05title\x18\x04 \x01(\tB\x0e\xbaH\x0br\t\x10\x01\x18\xc8\x01\x32\x02\\SR\x05title\x12\x1c\n\x04\x62ody\x18\x05 \x01(\tB\x08\xbaH\x05r\x03\x18\xe8\x07R\x04\x62ody\x12*\n\nchannel_id\x18\x06 \x01(\tB\x0b\xbaH\x08\xd8\x01\x01r\x03\xb0\x01\x01R\tchannelId\x12*\n\nmessage_id\x18\x07 \x01(\tB\x0b\xbaH\x08\xd8\x01\x01r\x03\xb0\x01\x01R\tmessageId\x12\x31\n\x0ethread_root_id\x18\x08 \x01(\tB\x0b\xbaH\x08\xd8\x01\x01r\x03\xb0\x01\x01R\x0cthreadRootId\x12/\n\ractor_user_id\x18\t \x01(\tB\x0b\xbaH\x08\xd8\x01\x01r\x03\xb0\x01\x01R\x0b\x61\x63torUserId\x12\"\n\x04link\x18\n \x01(\tB\x0e\xbaH\x0b\xd8\x01\x01r\x06\x18\x80\x10\x90\x01\x01R\x04link:\xa3\x01\xbaH\x9f\x01\x1a\x9c\x01\n\x1cnotify.message_needs_channel\x12-message_id and thread_root_id need channel_id\x1aMthis.channel_id != \'\' || (this.message_id == \'\' && this.thread_root_id == \'\')\"Q\n\x0eNotifyResponse\x12?\n\x07results\x18\x01 \x03(\x0b\x32%.parley.notifications.v1.NotifyResultR\x07results\"\x92\x01\n\x0cNotifyResult\x12\x17\n\x07user_id\x18\x01 \x01(\tR\x06userId\x12@\n\x07outcome\x18\x02 \x01(\x0e\x32&.parley.notifications.v1.NotifyOutcomeR\x07outcome\x12\'\n\x0fnotification_id\x18\x03 \x01(\tR\x0enotificationId*\xa1\x01\n\rNotifyOutcome\x12\x1e\n\x1aNOTIFY_OUTCOME_UNSPECIFIED\x10\x00\x12\x1a\n\x16NOTIFY_OUTCOME_CREATED\x10\x01\x12\x1c\n\x18NOTIFY_OUTCOME_DUPLICATE\x10\x02\x12\x1d\n\x19NOTIFY_OUTCOME_SUPPRESSED\x10\x03\x12\x17\n\x13NOTIFY_OUTCOME_SELF\x10\x04\x32\xfb\n\n\x13NotificationService\x12\x7f\n\x11ListNotifications\x12\x31.parley.notifications.v1.ListNotificationsRequest\x1a\x32.parley.notifications.v1.ListNotificationsResponse\"\x03\x90\x02\x01\x12\x64\n\x08MarkRead\x12(.parley.notifications.v1.MarkReadRequest\x1a).parley.notifications.v1.MarkReadResponse\"\x03\x90\x02\x02\x12v\n\x0eGetUnreadCount\x12..parley.notifications.v1.GetUnreadCountRequest\x1a/.parley.notifications.v1.GetUnreadCountResponse\"\x03\x90\x02\x01\x12i\n\tSubscribe\x12).parley.notifications.v1.SubscribeRequest\x1a*.parley.notifications.v1.SubscribeResponse\"\x03\x90\x02\x01\x30\x01\x12\x7f\n\x11GetVapidPublicKey\x12\x31.parley.notifications.v1.GetVapidPublicKeyRequest\x1a\x32.parley.notifications.v1.GetVapidPublicKeyResponse\"\x03\x90\x02\x01\x12\x94\x01\n\x18RegisterPushSubscription\x12\x38.parley.notifications.v1.RegisterPushSubscriptionRequest\x1a\x39.parley.notifications.v1.RegisterPushSubscriptionResponse\"\x03\x90\x02\x02\x12\x9a\x01\n\x1aUnregisterPushSubscription\x12:.parley.notifications.v1.UnregisterPushSubscriptionRequest\x1a;.parley.notifications.v1.UnregisterPushSubscriptionResponse\"\x03\x90\x02\x02\x12\x8b\x01\n\x15ListPushSubscriptions\x12\x35.parley.notifications.v1.ListPushSubscriptionsRequest\x1a\x36.parley.notifications.v1.ListPushSubscriptionsResponse\"\x03\x90\x02\x01\x12v\n\x0eGetPreferences\x12..parley.notifications.v1.GetPreferencesRequest\x1a/.parley.notifications.v1.GetPreferencesResponse\"\x03\x90\x02\x01\x12\x7f\n\x11UpdatePreferences\x12\x31.parley.notifications.v1.UpdatePreferencesRequest\x1a\x32.parley.notifications.v1.UpdatePreferencesResponse\"\x03\x90\x02\x02\x12^\n\x06Notify\x12&.parley.notifications.v1.NotifyRequest\x1a\'.parley.notifications.v1.NotifyResponse\"\x03\x90\x02\x02\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n2parley/notifications/v1/notification_service.proto\x12\x17parley.notifications.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a$parley/notifications/v1/events.proto\x1a*parley/notifications/v1/notification.proto\x1a)parley/notifications/v1/preferences.proto\x1a\"parley/notifications/v1/push.proto\"\xe2\x01\n\x18ListNotificationsRequest\x12\x1f\n\x0bunread_only\x18\x01 \x01(\x08R\nunreadOnly\x12T\n\x05kinds\x18\x02 \x03(\x0e\x32).parley.notifications.v1.NotificationKindB\x13\xbaH\x10\x92\x01\r\x10\x05\x18\x01\"\x07\x82\x01\x04\x10\x01 \x00R\x05kinds\x12&\n\tpage_size\x18\x03 \x01(\x05\x42\t\xbaH\x06\x1a\x04\x18\x64(\x00R\x08pageSize\x12\'\n\npage_token\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x04R\tpageToken\"\x90\x01\n\x19ListNotificationsResponse\x12K\n\rnotifications\x18\x01 \x03(\x0b\x32%.parley.notifications.v1.NotificationR\rnotifications\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xef\x01\n\x0fMarkReadRequest\x12#\n\x03ids\x18\x01 \x03(\tB\x11\xbaH\x0e\x92\x01\x0b\x10\x64\x18\x01\"\x05r\x03\xb0\x01\x01R\x03ids\x12S\n\x05up_to\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\"\xbaH\x1f\xb2\x01\x1c\"\r\x08\xff\x82\xd1\xff\xaf\x07\x10\xff\x93\xeb\xdc\x03\x32\x0b\x08\x80\x92\xb8\xc3\x98\xfe\xff\xff\xff\x01R\x04upTo\x12\x10\n\x03\x61ll\x18\x03 \x01(\x08R\x03\x61ll\x12*\n\nchannel_id\x18\x04 \x01(\tB\x0b\xbaH\x08\xd8\x01\x01r\x03\xb0\x01\x01R\tchannelId:$\xbaH!\"\x1f\n\x03ids\n\x05up_to\n\x03\x61ll\n\nchannel_id\x10\x01\"X\n\x10MarkReadResponse\x12!\n\x0cmarked_count\x18\x01 \x01(\rR\x0bmarkedCount\x12!\n\x0cunread_count\x18\x02 \x01(\rR\x0bunreadCount\"\x17\n\x15GetUnreadCountRequest\";\n\x16GetUnreadCountResponse\x12!\n\x0cunread_count\x18\x01 \x01(\rR\x0bunreadCount\"\x12\n\x10SubscribeRequest\"U\n\x11SubscribeResponse\x12@\n\x05\x65vent\x18\x01 \x01(\x0b\x32*.parley.notifications.v1.NotificationEventR\x05\x65vent\"\x1a\n\x18GetVapidPublicKeyRequest\":\n\x19GetVapidPublicKeyResponse\x12\x1d\n\npublic_key\x18\x01 \x01(\tR\tpublicKey\"\x83\x03\n\x1fRegisterPushSubscriptionRequest\x12m\n\x08\x65ndpoint\x18\x01 \x01(\tBQ\xbaHN\xba\x01\x43\n\x0e\x65ndpoint.https\x12\x14must be an https URL\x1a\x1bthis.startsWith(\'https://\')r\x06\x18\x80\x10\x88\x01\x01R\x08\x65ndpoint\x12\x34\n\x06p256dh\x18\x02 \x01(\tB\x1c\xbaH\x19r\x17\x32\x15^[A-Za-z0-9_-]{87}=?$R\x06p256dh\x12\x33\n\x04\x61uth\x18\x03 \x01(\tB\x1f\xbaH\x1cr\x1a\x32\x18^[A-Za-z0-9_-]{22}(==)?$R\x04\x61uth\x12\'\n\nuser_agent\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x04R\tuserAgent\x12]\n\nexpires_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\"\xbaH\x1f\xb2\x01\x1c\"\r\x08\xff\x82\xd1\xff\xaf\x07\x10\xff\x93\xeb\xdc\x03\x32\x0b\x08\x80\x92\xb8\xc3\x98\xfe\xff\xff\xff\x01R\texpiresAt\"q\n RegisterPushSubscriptionResponse\x12M\n\x0csubscription\x18\x01 \x01(\x0b\x32).parley.notifications.v1.PushSubscriptionR\x0csubscription\"{\n!UnregisterPushSubscriptionRequest\x12\x1a\n\x02id\x18\x01 \x01(\tB\x08\xbaH\x05r\x03\xb0\x01\x01H\x00R\x02id\x12)\n\x08\x65ndpoint\x18\x02 \x01(\tB\x0b\xbaH\x08r\x06\x18\x80\x10\x88\x01\x01H\x00R\x08\x65ndpointB\x0f\n\x06target\x12\x05\xbaH\x02\x08\x01\"$\n\"UnregisterPushSubscriptionResponse\"\x1e\n\x1cListPushSubscriptionsRequest\"p\n\x1dListPushSubscriptionsResponse\x12O\n\rsubscriptions\x18\x01 \x03(\x0b\x32).parley.notifications.v1.PushSubscriptionR\rsubscriptions\"\x17\n\x15GetPreferencesRequest\"`\n\x16GetPreferencesResponse\x12\x46\n\x0bpreferences\x18\x01 \x01(\x0b\x32$.parley.notifications.v1.PreferencesR\x0bpreferences\"\x99\x07\n\x18UpdatePreferencesRequest\x12:\n\x08mute_all\x18\x01 \x01(\x0b\x32\x1d.parley.notifications.v1.MuteH\x00R\x07muteAll\x12(\n\nunmute_all\x18\x02 \x01(\x08\x42\x07\xbaH\x04j\x02\x08\x01H\x00R\tunmuteAll\x12\xa1\x01\n\x05kinds\x18\x03 \x03(\x0b\x32\'.parley.notifications.v1.KindPreferenceBb\xbaH_\xba\x01W\n\x1fupdate_preferences.kinds_unique\x12\x16\x65\x61\x63h kind at most once\x1a\x1cthis.map(k, k.kind).unique()\x92\x01\x02\x10\x05R\x05kinds\x12\xbe\x01\n\rmute_channels\x18\x04 \x03(\x0b\x32$.parley.notifications.v1.ChannelMuteBs\xbaHp\xba\x01h\n\'update_preferences.mute_channels_unique\x12\x19\x65\x61\x63h channel at most once\x1a\"this.map(m, m.channel_id).unique()\x92\x01\x02\x10\x64R\x0cmuteChannels\x12?\n\x12unmute_channel_ids\x18\x05 \x03(\tB\x11\xbaH\x0e\x92\x01\x0b\x10\x64\x18\x01\"\x05r\x03\xb0\x01\x01R\x10unmuteChannelIds:\xdd\x02\xbaH\xd9\x02\x1a\xba\x01\n\x1aupdate_preferences.changes\x12\x17set at least one change\x1a\x82\x01has(this.mute_all) || this.unmute_all || size(this.kinds) > 0 || size(this.mute_channels) > 0 || size(this.unmute_channel_ids) > 0\x1a\x99\x01\n#update_preferences.channel_conflict\x12*a channel cannot be both muted and unmuted\x1a\x46!this.mute_channels.exists(m, m.channel_id in this.unmute_channel_ids)B\x11\n\x0fmute_all_change\"c\n\x19UpdatePreferencesResponse\x12\x46\n\x0bpreferences\x18\x01 \x01(\x0b\x32$.parley.notifications.v1.PreferencesR\x0bpreferences\"\xad\x05\n\rNotifyRequest\x12\x43\n\x0fidempotency_key\x18\x01 \x01(\tB\x1a\xbaH\x17r\x15\x10\x01\x18\x80\x01\x32\x0e^[\\x21-\\x7E]+$R\x0eidempotencyKey\x12\x42\n\x12recipient_user_ids\x18\x02 \x03(\tB\x14\xbaH\x11\x92\x01\x0e\x08\x01\x10\xe8\x07\x18\x01\"\x05r\x03\xb0\x01\x01R\x10recipientUserIds\x12I\n\x04kind\x18\x03 \x01(\x0e\x32).parley.notifications.v1.NotificationKindB\n\xbaH\x07\x82\x01\x04\x10\x01 \x00R\x04kind\x12$\n\x05title\x18\x04 \x01(\tB\x0e\xbaH\x0br\t\x10\x01\x18\xc8\x01\x32\x02\\SR\x05title\x12\x1c\n\x04\x62ody\x18\x05 \x01(\tB\x08\xbaH\x05r\x03\x18\xe8\x07R\x04\x62ody\x12*\n\nchannel_id\x18\x06 \x01(\tB\x0b\xbaH\x08\xd8\x01\x01r\x03\xb0\x01\x01R\tchannelId\x12*\n\nmessage_id\x18\x07 \x01(\tB\x0b\xbaH\x08\xd8\x01\x01r\x03\xb0\x01\x01R\tmessageId\x12\x31\n\x0ethread_root_id\x18\x08 \x01(\tB\x0b\xbaH\x08\xd8\x01\x01r\x03\xb0\x01\x01R\x0cthreadRootId\x12/\n\ractor_user_id\x18\t \x01(\tB\x0b\xbaH\x08\xd8\x01\x01r\x03\xb0\x01\x01R\x0b\x61\x63torUserId\x12\"\n\x04link\x18\n \x01(\tB\x0e\xbaH\x0b\xd8\x01\x01r\x06\x18\x80\x10\x90\x01\x01R\x04link:\xa3\x01\xbaH\x9f\x01\x1a\x9c\x01\n\x1cnotify.message_needs_channel\x12-message_id and thread_root_id need channel_id\x1aMthis.channel_id != \'\' || (this.message_id == \'\' && this.thread_root_id == \'\')\"Q\n\x0eNotifyResponse\x12?\n\x07results\x18\x01 \x03(\x0b\x32%.parley.notifications.v1.NotifyResultR\x07results\"\x92\x01\n\x0cNotifyResult\x12\x17\n\x07user_id\x18\x01 \x01(\tR\x06userId\x12@\n\x07outcome\x18\x02 \x01(\x0e\x32&.parley.notifications.v1.NotifyOutcomeR\x07outcome\x12\'\n\x0fnotification_id\x18\x03 \x01(\tR\x0enotificationId*\xa1\x01\n\rNotifyOutcome\x12\x1e\n\x1aNOTIFY_OUTCOME_UNSPECIFIED\x10\x00\x12\x1a\n\x16NOTIFY_OUTCOME_CREATED\x10\x01\x12\x1c\n\x18NOTIFY_OUTCOME_DUPLICATE\x10\x02\x12\x1d\n\x19NOTIFY_OUTCOME_SUPPRESSED\x10\x03\x12\x17\n\x13NOTIFY_OUTCOME_SELF\x10\x04\x32\xfb\n\n\x13NotificationService\x12\x7f\n\x11ListNotifications\x12\x31.parley.notifications.v1.ListNotificationsRequest\x1a\x32.parley.notifications.v1.ListNotificationsResponse\"\x03\x90\x02\x01\x12\x64\n\x08MarkRead\x12(.parley.notifications.v1.MarkReadRequest\x1a).parley.notifications.v1.MarkReadResponse\"\x03\x90\x02\x02\x12v\n\x0eGetUnreadCount\x12..parley.notifications.v1.GetUnreadCountRequest\x1a/.parley.notifications.v1.GetUnreadCountResponse\"\x03\x90\x02\x01\x12i\n\tSubscribe\x12).parley.notifications.v1.SubscribeRequest\x1a*.parley.notifications.v1.SubscribeResponse\"\x03\x90\x02\x01\x30\x01\x12\x7f\n\x11GetVapidPublicKey\x12\x31.parley.notifications.v1.GetVapidPublicKeyRequest\x1a\x32.parley.notifications.v1.GetVapidPublicKeyResponse\"\x03\x90\x02\x01\x12\x94\x01\n\x18RegisterPushSubscription\x12\x38.parley.notifications.v1.RegisterPushSubscriptionRequest\x1a\x39.parley.notifications.v1.RegisterPushSubscriptionResponse\"\x03\x90\x02\x02\x12\x9a\x01\n\x1aUnregisterPushSubscription\x12:.parley.notifications.v1.UnregisterPushSubscriptionRequest\x1a;.parley.notifications.v1.UnregisterPushSubscriptionResponse\"\x03\x90\x02\x02\x12\x8b\x01\n\x15ListPushSubscriptions\x12\x35.parley.notifications.v1.ListPushSubscriptionsRequest\x1a\x36.parley.notifications.v1.ListPushSubscriptionsResponse\"\x03\x90\x02\x01\x12v\n\x0eGetPreferences\x12..parley.notifications.v1.GetPreferencesRequest\x1a/.parley.notifications.v1.GetPreferencesResponse\"\x03\x90\x02\x01\x12\x7f\n\x11UpdatePreferences\x12\x31.parley.notifications.v1.UpdatePreferencesRequest\x1a\x32.parley.notifications.v1.UpdatePreferencesResponse\"\x03\x90\x02\x02\x12^\n\x06Notify\x12&.parley.notifications.v1.NotifyRequest\x1a\'.parley.notifications.v1.NotifyResponse\"\x03\x90\x02\x02\x62\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'parley.notifications.v1.notification_service_pb2', globals())
@@ -34,6 +34,8 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   _LISTNOTIFICATIONSREQUEST.fields_by_name['page_token']._serialized_options = b'\272H\005r\003\030\200\004'
   _MARKREADREQUEST.fields_by_name['ids']._options = None
   _MARKREADREQUEST.fields_by_name['ids']._serialized_options = b'\272H\016\222\001\013\020d\030\001\"\005r\003\260\001\001'
+  _MARKREADREQUEST.fields_by_name['up_to']._options = None
+  _MARKREADREQUEST.fields_by_name['up_to']._serialized_options = b'\272H\037\262\001\034\"\r\010\377\202\321\377\257\007\020\377\223\353\334\0032\013\010\200\222\270\303\230\376\377\377\377\001'
   _MARKREADREQUEST.fields_by_name['channel_id']._options = None
   _MARKREADREQUEST.fields_by_name['channel_id']._serialized_options = b'\272H\010\330\001\001r\003\260\001\001'
   _MARKREADREQUEST._options = None
@@ -46,6 +48,8 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   _REGISTERPUSHSUBSCRIPTIONREQUEST.fields_by_name['auth']._serialized_options = b'\272H\034r\0322\030^[A-Za-z0-9_-]{22}(==)?$'
   _REGISTERPUSHSUBSCRIPTIONREQUEST.fields_by_name['user_agent']._options = None
   _REGISTERPUSHSUBSCRIPTIONREQUEST.fields_by_name['user_agent']._serialized_options = b'\272H\005r\003\030\200\004'
+  _REGISTERPUSHSUBSCRIPTIONREQUEST.fields_by_name['expires_at']._options = None
+  _REGISTERPUSHSUBSCRIPTIONREQUEST.fields_by_name['expires_at']._serialized_options = b'\272H\037\262\001\034\"\r\010\377\202\321\377\257\007\020\377\223\353\334\0032\013\010\200\222\270\303\230\376\377\377\377\001'
   _UNREGISTERPUSHSUBSCRIPTIONREQUEST.oneofs_by_name['target']._options = None
   _UNREGISTERPUSHSUBSCRIPTIONREQUEST.oneofs_by_name['target']._serialized_options = b'\272H\002\010\001'
   _UNREGISTERPUSHSUBSCRIPTIONREQUEST.fields_by_name['id']._options = None
@@ -106,54 +110,54 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   _NOTIFICATIONSERVICE.methods_by_name['UpdatePreferences']._serialized_options = b'\220\002\002'
   _NOTIFICATIONSERVICE.methods_by_name['Notify']._options = None
   _NOTIFICATIONSERVICE.methods_by_name['Notify']._serialized_options = b'\220\002\002'
-  _NOTIFYOUTCOME._serialized_start=4102
-  _NOTIFYOUTCOME._serialized_end=4263
+  _NOTIFYOUTCOME._serialized_start=4174
+  _NOTIFYOUTCOME._serialized_end=4335
   _LISTNOTIFICATIONSREQUEST._serialized_start=303
   _LISTNOTIFICATIONSREQUEST._serialized_end=529
   _LISTNOTIFICATIONSRESPONSE._serialized_start=532
   _LISTNOTIFICATIONSRESPONSE._serialized_end=676
   _MARKREADREQUEST._serialized_start=679
-  _MARKREADREQUEST._serialized_end=882
-  _MARKREADRESPONSE._serialized_start=884
-  _MARKREADRESPONSE._serialized_end=972
-  _GETUNREADCOUNTREQUEST._serialized_start=974
-  _GETUNREADCOUNTREQUEST._serialized_end=997
-  _GETUNREADCOUNTRESPONSE._serialized_start=999
-  _GETUNREADCOUNTRESPONSE._serialized_end=1058
-  _SUBSCRIBEREQUEST._serialized_start=1060
-  _SUBSCRIBEREQUEST._serialized_end=1078
-  _SUBSCRIBERESPONSE._serialized_start=1080
-  _SUBSCRIBERESPONSE._serialized_end=1165
-  _GETVAPIDPUBLICKEYREQUEST._serialized_start=1167
-  _GETVAPIDPUBLICKEYREQUEST._serialized_end=1193
-  _GETVAPIDPUBLICKEYRESPONSE._serialized_start=1195
-  _GETVAPIDPUBLICKEYRESPONSE._serialized_end=1253
-  _REGISTERPUSHSUBSCRIPTIONREQUEST._serialized_start=1256
-  _REGISTERPUSHSUBSCRIPTIONREQUEST._serialized_end=1607
-  _REGISTERPUSHSUBSCRIPTIONRESPONSE._serialized_start=1609
-  _REGISTERPUSHSUBSCRIPTIONRESPONSE._serialized_end=1722
-  _UNREGISTERPUSHSUBSCRIPTIONREQUEST._serialized_start=1724
-  _UNREGISTERPUSHSUBSCRIPTIONREQUEST._serialized_end=1847
-  _UNREGISTERPUSHSUBSCRIPTIONRESPONSE._serialized_start=1849
-  _UNREGISTERPUSHSUBSCRIPTIONRESPONSE._serialized_end=1885
-  _LISTPUSHSUBSCRIPTIONSREQUEST._serialized_start=1887
-  _LISTPUSHSUBSCRIPTIONSREQUEST._serialized_end=1917
-  _LISTPUSHSUBSCRIPTIONSRESPONSE._serialized_start=1919
-  _LISTPUSHSUBSCRIPTIONSRESPONSE._serialized_end=2031
-  _GETPREFERENCESREQUEST._serialized_start=2033
-  _GETPREFERENCESREQUEST._serialized_end=2056
-  _GETPREFERENCESRESPONSE._serialized_start=2058
-  _GETPREFERENCESRESPONSE._serialized_end=2154
-  _UPDATEPREFERENCESREQUEST._serialized_start=2157
-  _UPDATEPREFERENCESREQUEST._serialized_end=3078
-  _UPDATEPREFERENCESRESPONSE._serialized_start=3080
-  _UPDATEPREFERENCESRESPONSE._serialized_end=3179
-  _NOTIFYREQUEST._serialized_start=3182
-  _NOTIFYREQUEST._serialized_end=3867
-  _NOTIFYRESPONSE._serialized_start=3869
-  _NOTIFYRESPONSE._serialized_end=3950
-  _NOTIFYRESULT._serialized_start=3953
-  _NOTIFYRESULT._serialized_end=4099
-  _NOTIFICATIONSERVICE._serialized_start=4266
-  _NOTIFICATIONSERVICE._serialized_end=5669
+  _MARKREADREQUEST._serialized_end=918
+  _MARKREADRESPONSE._serialized_start=920
+  _MARKREADRESPONSE._serialized_end=1008
+  _GETUNREADCOUNTREQUEST._serialized_start=1010
+  _GETUNREADCOUNTREQUEST._serialized_end=1033
+  _GETUNREADCOUNTRESPONSE._serialized_start=1035
+  _GETUNREADCOUNTRESPONSE._serialized_end=1094
+  _SUBSCRIBEREQUEST._serialized_start=1096
+  _SUBSCRIBEREQUEST._serialized_end=1114
+  _SUBSCRIBERESPONSE._serialized_start=1116
+  _SUBSCRIBERESPONSE._serialized_end=1201
+  _GETVAPIDPUBLICKEYREQUEST._serialized_start=1203
+  _GETVAPIDPUBLICKEYREQUEST._serialized_end=1229
+  _GETVAPIDPUBLICKEYRESPONSE._serialized_start=1231
+  _GETVAPIDPUBLICKEYRESPONSE._serialized_end=1289
+  _REGISTERPUSHSUBSCRIPTIONREQUEST._serialized_start=1292
+  _REGISTERPUSHSUBSCRIPTIONREQUEST._serialized_end=1679
+  _REGISTERPUSHSUBSCRIPTIONRESPONSE._serialized_start=1681
+  _REGISTERPUSHSUBSCRIPTIONRESPONSE._serialized_end=1794
+  _UNREGISTERPUSHSUBSCRIPTIONREQUEST._serialized_start=1796
+  _UNREGISTERPUSHSUBSCRIPTIONREQUEST._serialized_end=1919
+  _UNREGISTERPUSHSUBSCRIPTIONRESPONSE._serialized_start=1921
+  _UNREGISTERPUSHSUBSCRIPTIONRESPONSE._serialized_end=1957
+  _LISTPUSHSUBSCRIPTIONSREQUEST._serialized_start=1959
+  _LISTPUSHSUBSCRIPTIONSREQUEST._serialized_end=1989
+  _LISTPUSHSUBSCRIPTIONSRESPONSE._serialized_start=1991
+  _LISTPUSHSUBSCRIPTIONSRESPONSE._serialized_end=2103
+  _GETPREFERENCESREQUEST._serialized_start=2105
+  _GETPREFERENCESREQUEST._serialized_end=2128
+  _GETPREFERENCESRESPONSE._serialized_start=2130
+  _GETPREFERENCESRESPONSE._serialized_end=2226
+  _UPDATEPREFERENCESREQUEST._serialized_start=2229
+  _UPDATEPREFERENCESREQUEST._serialized_end=3150
+  _UPDATEPREFERENCESRESPONSE._serialized_start=3152
+  _UPDATEPREFERENCESRESPONSE._serialized_end=3251
+  _NOTIFYREQUEST._serialized_start=3254
+  _NOTIFYREQUEST._serialized_end=3939
+  _NOTIFYRESPONSE._serialized_start=3941
+  _NOTIFYRESPONSE._serialized_end=4022
+  _NOTIFYRESULT._serialized_start=4025
+  _NOTIFYRESULT._serialized_end=4171
+  _NOTIFICATIONSERVICE._serialized_start=4338
+  _NOTIFICATIONSERVICE._serialized_end=5741
 # @@protoc_insertion_point(module_scope)

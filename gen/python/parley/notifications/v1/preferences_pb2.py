@@ -16,7 +16,7 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from parley.notifications.v1 import notification_pb2 as parley_dot_notifications_dot_v1_dot_notification__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n)parley/notifications/v1/preferences.proto\x12\x17parley.notifications.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a*parley/notifications/v1/notification.proto\"\x8c\x02\n\x0bPreferences\x12\x38\n\x08mute_all\x18\x01 \x01(\x0b\x32\x1d.parley.notifications.v1.MuteR\x07muteAll\x12=\n\x05kinds\x18\x02 \x03(\x0b\x32\'.parley.notifications.v1.KindPreferenceR\x05kinds\x12I\n\rchannel_mutes\x18\x03 \x03(\x0b\x32$.parley.notifications.v1.ChannelMuteR\x0c\x63hannelMutes\x12\x39\n\nupdated_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\tupdatedAt\"B\n\x04Mute\x12:\n\x05until\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x08\xbaH\x05\xb2\x01\x02@\x01R\x05until\"\x89\x01\n\x0eKindPreference\x12I\n\x04kind\x18\x01 \x01(\x0e\x32).parley.notifications.v1.NotificationKindB\n\xbaH\x07\x82\x01\x04\x10\x01 \x00R\x04kind\x12\x18\n\x07\x65nabled\x18\x02 \x01(\x08R\x07\x65nabled\x12\x12\n\x04push\x18\x03 \x01(\x08R\x04push\"r\n\x0b\x43hannelMute\x12\'\n\nchannel_id\x18\x01 \x01(\tB\x08\xbaH\x05r\x03\xb0\x01\x01R\tchannelId\x12:\n\x05until\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x08\xbaH\x05\xb2\x01\x02@\x01R\x05untilb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n)parley/notifications/v1/preferences.proto\x12\x17parley.notifications.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a*parley/notifications/v1/notification.proto\"\x8c\x02\n\x0bPreferences\x12\x38\n\x08mute_all\x18\x01 \x01(\x0b\x32\x1d.parley.notifications.v1.MuteR\x07muteAll\x12=\n\x05kinds\x18\x02 \x03(\x0b\x32\'.parley.notifications.v1.KindPreferenceR\x05kinds\x12I\n\rchannel_mutes\x18\x03 \x03(\x0b\x32$.parley.notifications.v1.ChannelMuteR\x0c\x63hannelMutes\x12\x39\n\nupdated_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\tupdatedAt\"Q\n\x04Mute\x12I\n\x05until\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x17\xbaH\x14\xb2\x01\x11\"\r\x08\xff\x82\xd1\xff\xaf\x07\x10\xff\x93\xeb\xdc\x03@\x01R\x05until\"\x89\x01\n\x0eKindPreference\x12I\n\x04kind\x18\x01 \x01(\x0e\x32).parley.notifications.v1.NotificationKindB\n\xbaH\x07\x82\x01\x04\x10\x01 \x00R\x04kind\x12\x18\n\x07\x65nabled\x18\x02 \x01(\x08R\x07\x65nabled\x12\x12\n\x04push\x18\x03 \x01(\x08R\x04push\"\x81\x01\n\x0b\x43hannelMute\x12\'\n\nchannel_id\x18\x01 \x01(\tB\x08\xbaH\x05r\x03\xb0\x01\x01R\tchannelId\x12I\n\x05until\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x17\xbaH\x14\xb2\x01\x11\"\r\x08\xff\x82\xd1\xff\xaf\x07\x10\xff\x93\xeb\xdc\x03@\x01R\x05untilb\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'parley.notifications.v1.preferences_pb2', globals())
@@ -24,19 +24,19 @@ if _descriptor._USE_C_DESCRIPTORS == False:
 
   DESCRIPTOR._options = None
   _MUTE.fields_by_name['until']._options = None
-  _MUTE.fields_by_name['until']._serialized_options = b'\272H\005\262\001\002@\001'
+  _MUTE.fields_by_name['until']._serialized_options = b'\272H\024\262\001\021\"\r\010\377\202\321\377\257\007\020\377\223\353\334\003@\001'
   _KINDPREFERENCE.fields_by_name['kind']._options = None
   _KINDPREFERENCE.fields_by_name['kind']._serialized_options = b'\272H\007\202\001\004\020\001 \000'
   _CHANNELMUTE.fields_by_name['channel_id']._options = None
   _CHANNELMUTE.fields_by_name['channel_id']._serialized_options = b'\272H\005r\003\260\001\001'
   _CHANNELMUTE.fields_by_name['until']._options = None
-  _CHANNELMUTE.fields_by_name['until']._serialized_options = b'\272H\005\262\001\002@\001'
+  _CHANNELMUTE.fields_by_name['until']._serialized_options = b'\272H\024\262\001\021\"\r\010\377\202\321\377\257\007\020\377\223\353\334\003@\001'
   _PREFERENCES._serialized_start=177
   _PREFERENCES._serialized_end=445
   _MUTE._serialized_start=447
-  _MUTE._serialized_end=513
-  _KINDPREFERENCE._serialized_start=516
-  _KINDPREFERENCE._serialized_end=653
-  _CHANNELMUTE._serialized_start=655
-  _CHANNELMUTE._serialized_end=769
+  _MUTE._serialized_end=528
+  _KINDPREFERENCE._serialized_start=531
+  _KINDPREFERENCE._serialized_end=668
+  _CHANNELMUTE._serialized_start=671
+  _CHANNELMUTE._serialized_end=800
 # @@protoc_insertion_point(module_scope)

@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file parley/notifications/v1/preferences.proto.
  */
 export const file_parley_notifications_v1_preferences: GenFile = /*@__PURE__*/
-  fileDesc("CilwYXJsZXkvbm90aWZpY2F0aW9ucy92MS9wcmVmZXJlbmNlcy5wcm90bxIXcGFybGV5Lm5vdGlmaWNhdGlvbnMudjEi4wEKC1ByZWZlcmVuY2VzEi8KCG11dGVfYWxsGAEgASgLMh0ucGFybGV5Lm5vdGlmaWNhdGlvbnMudjEuTXV0ZRI2CgVraW5kcxgCIAMoCzInLnBhcmxleS5ub3RpZmljYXRpb25zLnYxLktpbmRQcmVmZXJlbmNlEjsKDWNoYW5uZWxfbXV0ZXMYAyADKAsyJC5wYXJsZXkubm90aWZpY2F0aW9ucy52MS5DaGFubmVsTXV0ZRIuCgp1cGRhdGVkX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCI7CgRNdXRlEjMKBXVudGlsGAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIIukgFsgECQAEidAoOS2luZFByZWZlcmVuY2USQwoEa2luZBgBIAEoDjIpLnBhcmxleS5ub3RpZmljYXRpb25zLnYxLk5vdGlmaWNhdGlvbktpbmRCCrpIB4IBBBABIAASDwoHZW5hYmxlZBgCIAEoCBIMCgRwdXNoGAMgASgIImAKC0NoYW5uZWxNdXRlEhwKCmNoYW5uZWxfaWQYASABKAlCCLpIBXIDsAEBEjMKBXVudGlsGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIIukgFsgECQAFiBnByb3RvMw", [file_buf_validate_validate, file_google_protobuf_timestamp, file_parley_notifications_v1_notification]);
+  fileDesc("CilwYXJsZXkvbm90aWZpY2F0aW9ucy92MS9wcmVmZXJlbmNlcy5wcm90bxIXcGFybGV5Lm5vdGlmaWNhdGlvbnMudjEi4wEKC1ByZWZlcmVuY2VzEi8KCG11dGVfYWxsGAEgASgLMh0ucGFybGV5Lm5vdGlmaWNhdGlvbnMudjEuTXV0ZRI2CgVraW5kcxgCIAMoCzInLnBhcmxleS5ub3RpZmljYXRpb25zLnYxLktpbmRQcmVmZXJlbmNlEjsKDWNoYW5uZWxfbXV0ZXMYAyADKAsyJC5wYXJsZXkubm90aWZpY2F0aW9ucy52MS5DaGFubmVsTXV0ZRIuCgp1cGRhdGVkX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJKCgRNdXRlEkIKBXVudGlsGAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIXukgUsgERIg0I/4LR/68HEP+T69wDQAEidAoOS2luZFByZWZlcmVuY2USQwoEa2luZBgBIAEoDjIpLnBhcmxleS5ub3RpZmljYXRpb25zLnYxLk5vdGlmaWNhdGlvbktpbmRCCrpIB4IBBBABIAASDwoHZW5hYmxlZBgCIAEoCBIMCgRwdXNoGAMgASgIIm8KC0NoYW5uZWxNdXRlEhwKCmNoYW5uZWxfaWQYASABKAlCCLpIBXIDsAEBEkIKBXVudGlsGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIXukgUsgERIg0I/4LR/68HEP+T69wDQAFiBnByb3RvMw", [file_buf_validate_validate, file_google_protobuf_timestamp, file_parley_notifications_v1_notification]);
 
 /**
  * One person's notification settings. How Notify applies them, for each recipient:
@@ -74,7 +74,7 @@ export const PreferencesSchema: GenMessage<Preferences> = /*@__PURE__*/
 export type Mute = Message<"parley.notifications.v1.Mute"> & {
   /**
    * When the mute ends by itself; unset for a mute that lasts until it is turned off.
-   * Must be in the future when set.
+   * Must be in the future, and in the year 9999 at the latest, when set.
    *
    * @generated from field: google.protobuf.Timestamp until = 1;
    */
@@ -134,7 +134,7 @@ export type ChannelMute = Message<"parley.notifications.v1.ChannelMute"> & {
 
   /**
    * When the mute ends by itself; unset for a mute that lasts until the channel is unmuted.
-   * Must be in the future when set.
+   * Must be in the future, and in the year 9999 at the latest, when set.
    *
    * @generated from field: google.protobuf.Timestamp until = 2;
    */
