@@ -1,3 +1,4 @@
+import { connect as connectSocket } from "node:net";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import {
   createConnectTransport,
@@ -15,9 +16,10 @@ const quiet = createLogger({ service: "test", level: "silent" });
 const policy = parsePolicy({ rpcs: { "grpc.health.v1.Health": { "*": "public" } } });
 const tokens = createTokenVerifier({ jwks: async () => [] });
 
-async function start(drainTimeoutMs?: number) {
+async function start(drainTimeoutMs?: number, readMaxBytes?: number) {
   return serve({
     drainTimeoutMs,
+    readMaxBytes,
     name: "test",
     routes: () => {},
     services: ["parley.test.v1.TestService"],
@@ -92,4 +94,53 @@ test("close() does not wait for idle keep-alive connections (HTTP/1.1 and h2c)",
     () => true,
   );
   t.true(refused, "the port no longer accepts connections");
+});
+
+test("an HTTP/1.1 call answered before its body was read does not stall the connection", async (t) => {
+  const server = await start(undefined, 1024);
+  t.teardown(() => server.close());
+  const socket = connectSocket(server.port, "127.0.0.1");
+  t.teardown(() => socket.destroy());
+  let received = "";
+  socket.on("data", (chunk: Buffer) => {
+    received += chunk.toString("latin1");
+  });
+  const ended = new Promise<"closed">((resolve) => socket.once("close", () => resolve("closed")));
+  // Writing after the server closed the connection fails (EPIPE): that is one good outcome.
+  socket.on("error", () => {});
+  await new Promise<void>((resolve) => socket.once("connect", () => resolve()));
+
+  // A Connect stream whose first message says it is 1 MiB (over the 1 KiB limit); only the
+  // start of the 64 KiB body is sent before the answer comes.
+  const body = Buffer.alloc(64 * 1024);
+  body.writeUInt32BE(1024 * 1024, 1);
+  socket.write(
+    "POST /grpc.health.v1.Health/Watch HTTP/1.1\r\nhost: test\r\n" +
+      "content-type: application/connect+proto\r\nconnect-protocol-version: 1\r\n" +
+      `content-length: ${body.length}\r\n\r\n`,
+  );
+  socket.write(body.subarray(0, 1024));
+  /** Waits until `what` was received (true), or the connection closed first (false). */
+  const answered = async (what: RegExp) => {
+    while (!what.test(received)) {
+      if (socket.destroyed) return false;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    return true;
+  };
+  t.true(await answered(/resource_exhausted[\s\S]*\r\n0\r\n\r\n/), "the call is answered");
+  t.regex(received, /^HTTP\/1\.1 200/, "the stream's end carries the error");
+
+  // The rest of the body, then the next request on the same connection: it is answered, or the
+  // connection is closed (the client then uses a new one). It must not stay open and silent.
+  socket.write(body.subarray(1024));
+  socket.write("GET /hello HTTP/1.1\r\nhost: test\r\n\r\n");
+  let timer: NodeJS.Timeout | undefined;
+  const stalled = new Promise<"stalled">((resolve) => {
+    timer = setTimeout(() => resolve("stalled"), 5_000);
+  });
+  const next = answered(/\r\n\r\nhi$/).then((yes) => (yes ? "answered" : "closed"));
+  const outcome = await Promise.race([next, ended, stalled]);
+  clearTimeout(timer);
+  t.not(outcome, "stalled", `the connection stalled; received:\n${received}`);
 });

@@ -33,6 +33,7 @@ import { peerOf } from "./peer-identity.js";
 import { createPlaintextServer } from "./plaintext-server.js";
 import { correctProtocolErrors, decodedMarker } from "./protocol-errors.js";
 import { enableStreamSinks, kHttp2Stream } from "./stream-sink.js";
+import { releaseUnreadBody } from "./unread-body.js";
 
 export type { Admission } from "./admission.js";
 export {
@@ -162,6 +163,7 @@ export async function serve(options: ServeOptions): Promise<Served> {
   });
 
   const rpc = (req: NodeRequest, res: NodeResponse) => {
+    if (!("stream" in req)) releaseUnreadBody(req, res as import("node:http").ServerResponse);
     if (!grpcUnary.handle(req, res)) adapter(req, res);
   };
 
