@@ -101,6 +101,15 @@ test("Connect: an undecodable body is 400 invalid_argument, by POST and by GET",
   );
   t.is(get.status, 400);
   t.like(await get.json(), { code: "invalid_argument" });
+  // A message parameter that is not the base64 it claims to be (connect failed on it with 500).
+  const notBase64 = await fetch(
+    `${baseUrl}/parley.auth.v1.AuthService/GetJwks?connect=v1&encoding=proto&base64=1&message=%21`,
+  );
+  t.is(notBase64.status, 400);
+  t.like(await notBase64.json(), {
+    code: "invalid_argument",
+    message: "the message query parameter is not base64 (the request has base64=1)",
+  });
 
   const truncatedGzip = gzipSync(Buffer.from("x")).subarray(0, 8);
   const gzip = await fetch(`${baseUrl}${check}`, {

@@ -1,3 +1,4 @@
+import { base64Decode } from "@bufbuild/protobuf/wire";
 import {
   Code,
   ConnectError,
@@ -11,6 +12,7 @@ import type {
   UniversalServerRequest,
   UniversalServerResponse,
 } from "@connectrpc/connect/protocol";
+import { codeToHttpStatus, codeToString } from "@connectrpc/connect/protocol-connect";
 
 /**
  * What connect-es (2.1) says, under `internal`, about request bodies it cannot decode: protobuf
@@ -65,12 +67,16 @@ export function decodedMarker(): Interceptor {
  * trailer frame):
  * - a unary request whose body fails to decode before any interceptor ran gets
  *   `invalid_argument` (streaming requests are decoded inside the interceptors, where the
- *   validation interceptor maps the same failures);
+ *   validation interceptor maps the same failures), and so does a Connect GET whose `message`
+ *   parameter is not the base64 it claims to be;
  * - `grpc-message` is cut to {@link MAX_GRPC_MESSAGE} bytes.
  */
 export function correctProtocolErrors(handlers: UniversalHandler[]): void {
   for (const [i, handler] of handlers.entries()) {
+    const byGet = handler.allowedMethods.includes("GET");
     const wrapped = async (req: UniversalServerRequest): Promise<UniversalServerResponse> => {
+      const badQuery = byGet && req.method === "GET" ? undecodableQueryMessage(req.url) : undefined;
+      if (badQuery) return connectUnaryError(Code.InvalidArgument, badQuery);
       const state = { decoded: false };
       const contextValues: ContextValues = req.contextValues ?? createContextValues();
       contextValues.set(kDecoded, state);
@@ -189,6 +195,34 @@ async function correctConnectUnaryError(
   const fixed = Buffer.from(JSON.stringify({ ...error, code: "invalid_argument" }));
   res.header?.set("content-length", String(fixed.byteLength));
   return { ...res, status: 400, body: once(fixed) };
+}
+
+/**
+ * A Connect GET request's `message` parameter that `base64=1` says is base64 and is not: connect
+ * would fail on it with an error of its own, answered as `internal error` (HTTP 500).
+ */
+function undecodableQueryMessage(url: string): string | undefined {
+  const params = new URL(url, "http://localhost").searchParams;
+  if (params.get("base64") !== "1") return undefined;
+  try {
+    base64Decode(params.get("message") ?? "");
+    return undefined;
+  } catch {
+    return "the message query parameter is not base64 (the request has base64=1)";
+  }
+}
+
+/** A Connect unary error response, as connect writes one. */
+function connectUnaryError(code: Code, message: string): UniversalServerResponse {
+  const body = Buffer.from(JSON.stringify({ code: codeToString(code), message }));
+  return {
+    status: codeToHttpStatus(code),
+    header: new Headers({
+      "content-type": "application/json",
+      "content-length": String(body.byteLength),
+    }),
+    body: once(body),
+  };
 }
 
 async function* once(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
