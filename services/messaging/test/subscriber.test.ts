@@ -13,7 +13,7 @@ import {
   MessagingEventSchema,
   ResetReason,
 } from "@parley/gen/parley/messaging/v1/events_pb.js";
-import test from "ava";
+import test, { type ExecutionContext } from "ava";
 import { FakeClock, MemoryLogger } from "../../../test/support/fakes.js";
 import { waitUntil } from "../../../test/support/redis.js";
 import { openSqliteMessagingStore } from "../src/adapters/sqlite-messaging-store.js";
@@ -105,23 +105,28 @@ function startSubscriber(store: ReturnType<typeof openSqliteMessagingStore>) {
   return { subscriber, outlet, attached };
 }
 
+/**
+ * A channel with `messages` messages, and a started stream of the reader's that has delivered up
+ * to offset 3 (`follows`), or follows nothing yet.
+ */
+async function readerStream(t: ExecutionContext, messages: number, follows = true) {
+  const history = await channelWithHistory(messages);
+  t.teardown(() => history.store.close());
+  const stream = startSubscriber(history.store);
+  if (follows) stream.subscriber.follow(history.channelId, "e1", 3);
+  stream.subscriber.start(stream.outlet);
+  return { ...history, ...stream };
+}
+
 test("each durable offset is delivered once, in order", async (t) => {
   // Offsets: 1 created, 2 the reader joined, 3.. the messages.
-  const { store, channelId, at } = await channelWithHistory(4);
-  t.teardown(() => store.close());
-  const { subscriber, outlet } = startSubscriber(store);
-  subscriber.follow(channelId, "e1", 3);
-  subscriber.start(outlet);
+  const { at, subscriber, outlet } = await readerStream(t, 4);
   for (const offset of [4, 5, 5, 3, 4, 6]) subscriber.offer({ kind: "event", event: at(offset) });
   t.deepEqual(delivered(outlet), ["messageCreated@4", "messageCreated@5", "messageCreated@6"]);
 });
 
 test("a gap is filled from the event log before the event that revealed it", async (t) => {
-  const { store, channelId, at } = await channelWithHistory(6);
-  t.teardown(() => store.close());
-  const { subscriber, outlet } = startSubscriber(store);
-  subscriber.follow(channelId, "e1", 3);
-  subscriber.start(outlet);
+  const { at, subscriber, outlet } = await readerStream(t, 6);
   subscriber.offer({ kind: "event", event: at(7) });
   subscriber.offer({ kind: "event", event: at(8) });
   await waitUntil(() => outlet.events.length >= 5, "the gap is filled");
@@ -135,25 +140,17 @@ test("a gap is filled from the event log before the event that revealed it", asy
 });
 
 test("a gap the log can no longer fill is announced with channel_reset, then delivery goes on", async (t) => {
-  const { store, channelId, at } = await channelWithHistory(6);
-  t.teardown(() => store.close());
+  const { store, at, subscriber, outlet } = await readerStream(t, 6);
   const eighth = at(8);
   // Retention took the whole log.
   await store.events.prune({ eventsBefore: 1_000_000, keysBefore: 0 });
-  const { subscriber, outlet } = startSubscriber(store);
-  subscriber.follow(channelId, "e1", 3);
-  subscriber.start(outlet);
   subscriber.offer({ kind: "event", event: eighth });
   await waitUntil(() => outlet.events.length >= 2, "the reset and the event arrive");
   t.deepEqual(delivered(outlet), ["reset(DELIVERY_GAP@7)", "messageCreated@8"]);
 });
 
 test("an event of another epoch resets the channel at that event", async (t) => {
-  const { store, channelId, at } = await channelWithHistory(2);
-  t.teardown(() => store.close());
-  const { subscriber, outlet } = startSubscriber(store);
-  subscriber.follow(channelId, "e1", 3);
-  subscriber.start(outlet);
+  const { at, subscriber, outlet } = await readerStream(t, 2);
   const reborn = (offset: number) => {
     const event = clone(MessagingEventSchema, at(4));
     event.epoch = "e2";
@@ -170,10 +167,7 @@ test("an event of another epoch resets the channel at that event", async (t) => 
 });
 
 test("a channel not followed starts with the caller's own joining; its deletion ends it, even past a gap", async (t) => {
-  const { store, channelId, at } = await channelWithHistory(2);
-  t.teardown(() => store.close());
-  const { subscriber, outlet, attached } = startSubscriber(store);
-  subscriber.start(outlet);
+  const { channelId, at, subscriber, outlet, attached } = await readerStream(t, 2, false);
   subscriber.offer({ kind: "event", event: at(3) });
   t.deepEqual(delivered(outlet), [], "not followed: someone else's message is not for this stream");
 
