@@ -19,13 +19,10 @@ import {
   describeOutcome,
   garbageAuthorization,
   grpcBodyArbitrary,
-  h2Request,
-  http1Request,
-  httpRequestArbitrary,
   jsonBodyArbitrary,
   jsonEncodable,
   protoBodyArbitrary,
-  type RawResponse,
+  randomRequestsNeverFault,
   responseFault,
   SERVER_FAULT_CODES,
   sendRawBodies,
@@ -303,23 +300,11 @@ test.serial("random HTTP requests never get 5xx, over HTTP/1.1 and HTTP/2", asyn
   const logged = log.lines().length;
   const answers = new Tally();
   await fc.assert(
-    fc.asyncProperty(
-      httpRequestArbitrary(AuthService, { extraPaths: ["/.well-known/jwks.json"], kids }),
-      async (request) => {
-        const h2Headers = { ...request.headers };
-        // HTTP/2 allows `te` only as "trailers" (node:http2 refuses to send anything else).
-        if (h2Headers.te !== undefined && h2Headers.te !== "trailers") delete h2Headers.te;
-        const results: [string, RawResponse][] = [
-          ["HTTP/1.1", await http1Request(baseUrl, request)],
-          ["HTTP/2", await h2Request(baseUrl, { ...request, headers: h2Headers })],
-        ];
-        for (const [name, res] of results) {
-          answers.add(describeAnswer(res));
-          const fault = responseFault(res);
-          if (fault)
-            throw new Error(`${request.method} ${request.path.slice(0, 80)} (${name}): ${fault}`);
-        }
-      },
+    randomRequestsNeverFault(
+      baseUrl,
+      AuthService,
+      { extraPaths: ["/.well-known/jwks.json"], kids },
+      answers,
     ),
     { numRuns: RUNS.http, includeErrorInReport: true },
   );

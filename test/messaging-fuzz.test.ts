@@ -34,6 +34,7 @@ import {
   describeOutcome,
   garbageAuthorization,
   jsonEncodable,
+  randomRequestsNeverFault,
   rawBodiesNeverFault,
   requestArbitrary,
   SERVER_FAULT_CODES,
@@ -51,7 +52,12 @@ import {
  * `PARLEY_FUZZ_SCALE=20` multiplies them for a deeper local run.
  */
 const SCALE = Math.max(1, Number(process.env.PARLEY_FUZZ_SCALE) || 1);
-const RUNS = { unary: 50 * SCALE, stream: 16 * SCALE, body: 150 * SCALE } as const;
+const RUNS = {
+  unary: 50 * SCALE,
+  stream: 16 * SCALE,
+  body: 150 * SCALE,
+  http: 200 * SCALE,
+} as const;
 
 /**
  * How failures are reported. Shrinking is bounded in time: a failing request can be megabytes
@@ -378,3 +384,15 @@ test.serial(
     await assertServerAnswers(t, logged);
   },
 );
+
+// Random methods, paths (GET and its query parameters included), headers and bodies.
+test.serial("random HTTP requests never get 5xx, over HTTP/1.1 and HTTP/2", async (t) => {
+  const logged = server.log.lines().length;
+  const answers = new Tally();
+  await fc.assert(randomRequestsNeverFault(baseUrl, MessagingService, {}, answers), {
+    numRuns: RUNS.http,
+    ...REPORTING,
+  });
+  t.log(`answers: ${answers}`);
+  await assertServerAnswers(t, logged);
+});

@@ -1191,6 +1191,34 @@ export function rawBodiesNeverFault<B>(
   );
 }
 
+/**
+ * The property "random HTTP requests never get a 5xx or a server-fault status": each request of
+ * {@link httpRequestArbitrary} is sent over HTTP/1.1 and over HTTP/2 (h2c), and every answer is
+ * tallied into `answers`.
+ */
+export function randomRequestsNeverFault(
+  baseUrl: string,
+  service: DescService,
+  options: Parameters<typeof httpRequestArbitrary>[1],
+  answers: { add(answer: string): void },
+) {
+  return fc.asyncProperty(httpRequestArbitrary(service, options), async (request) => {
+    const h2Headers = { ...request.headers };
+    // HTTP/2 allows `te` only as "trailers" (node:http2 refuses to send anything else).
+    if (h2Headers.te !== undefined && h2Headers.te !== "trailers") delete h2Headers.te;
+    const results: [string, RawResponse][] = [
+      ["HTTP/1.1", await http1Request(baseUrl, request)],
+      ["HTTP/2", await h2Request(baseUrl, { ...request, headers: h2Headers })],
+    ];
+    for (const [name, res] of results) {
+      answers.add(describeAnswer(res));
+      const fault = responseFault(res);
+      if (fault)
+        throw new Error(`${request.method} ${request.path.slice(0, 80)} (${name}): ${fault}`);
+    }
+  });
+}
+
 /** A random HTTP request aimed at a service's routes and around them. */
 export interface RandomHttpRequest {
   readonly method: string;

@@ -35,6 +35,7 @@ import {
   describeOutcome,
   garbageAuthorization,
   jsonEncodable,
+  randomRequestsNeverFault,
   rawBodiesNeverFault,
   requestArbitrary,
   SERVER_FAULT_CODES,
@@ -47,7 +48,12 @@ import { browserKeys } from "./helpers/push-keys.js";
 
 /** Runs per property, sized for CI; `PARLEY_FUZZ_SCALE=20` multiplies them. */
 const SCALE = Math.max(1, Number(process.env.PARLEY_FUZZ_SCALE) || 1);
-const RUNS = { unary: 40 * SCALE, stream: 12 * SCALE, body: 120 * SCALE } as const;
+const RUNS = {
+  unary: 40 * SCALE,
+  stream: 12 * SCALE,
+  body: 120 * SCALE,
+  http: 200 * SCALE,
+} as const;
 const REPORTING = {
   includeErrorInReport: true,
   interruptAfterTimeLimit: 45_000,
@@ -392,3 +398,15 @@ test.serial(
     await assertServersAnswer(t, since);
   },
 );
+
+// Random methods, paths (GET and its query parameters included), headers and bodies.
+test.serial("random HTTP requests never get 5xx, over HTTP/1.1 and HTTP/2", async (t) => {
+  const since = logPositions();
+  const answers = new Tally();
+  await fc.assert(randomRequestsNeverFault(baseUrl, NotificationService, {}, answers), {
+    numRuns: RUNS.http,
+    ...REPORTING,
+  });
+  t.log(`answers: ${answers}`);
+  await assertServersAnswer(t, since);
+});
