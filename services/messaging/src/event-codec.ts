@@ -97,17 +97,15 @@ export function decodeEvent(bytes: Uint8Array): MessagingEvent {
   return event;
 }
 
-/** Where a durable event sits in its channel. */
-export interface EventPosition {
+/** Where a durable event sits in its channel, read without decoding the rest of the event. */
+interface EventPosition {
   readonly channelId: string;
   readonly epoch: string;
   readonly offset: number;
 }
 
-/** A decoded event's {@link EventPosition}. */
-export function positionOf(event: MessagingEvent): EventPosition {
-  return { channelId: event.channelId, epoch: event.epoch, offset: Number(event.offset) };
-}
+/** The largest offset a number holds exactly. */
+const MAX_SAFE_OFFSET = BigInt(Number.MAX_SAFE_INTEGER);
 
 /**
  * Reads `channel_id` (1), `epoch` (2) and `offset` (3) off an encoded `MessagingEvent` without
@@ -127,7 +125,7 @@ export function peekPosition(bytes: Uint8Array): EventPosition | undefined {
       if (field > 3) break;
       if (field === 3 && wireType === WireType.Varint) {
         const value = BigInt(reader.uint64());
-        if (value > BigInt(Number.MAX_SAFE_INTEGER)) return undefined;
+        if (value > MAX_SAFE_OFFSET) return undefined;
         offset = Number(value);
       } else if ((field === 1 || field === 2) && wireType === WireType.LengthDelimited) {
         if (field === 1) channelId = reader.string();

@@ -10,20 +10,20 @@ import * as errors from "./errors.js";
  * deliver in time.
  */
 export class SendsInHand {
-  readonly limit: number;
+  readonly #limit: number;
   #count = 0;
 
   constructor(limit: number) {
-    this.limit = limit;
+    this.#limit = limit;
   }
 
-  get full(): boolean {
-    return this.#count >= this.limit;
+  #full(): boolean {
+    return this.#count >= this.#limit;
   }
 
   /** Runs one send as a call in hand, or refuses it when the instance is full. */
   async run<T>(send: () => Promise<T>): Promise<T> {
-    if (this.full) throw errors.sendsOverloaded();
+    if (this.#full()) throw errors.sendsOverloaded();
     this.#count++;
     try {
       return await send();
@@ -38,7 +38,7 @@ export class SendsInHand {
    */
   admission(): Admission {
     return (method: DescMethod) =>
-      this.full && isSendMessage(method) ? toConnectError(errors.sendsOverloaded()) : undefined;
+      this.#full() && isSendMessage(method) ? toConnectError(errors.sendsOverloaded()) : undefined;
   }
 }
 

@@ -3,13 +3,7 @@ import {
   type MessagingEvent,
 } from "@parley/gen/parley/messaging/v1/events_pb.js";
 import * as errors from "../errors.js";
-import {
-  authorReadStateEvent,
-  decodeEvent,
-  type EventPosition,
-  peekPosition,
-  positionOf,
-} from "../event-codec.js";
+import { authorReadStateEvent, decodeEvent, peekPosition } from "../event-codec.js";
 import type { ChannelStore, EventLog, Logger, PubSub, StoredEvent } from "../ports.js";
 import type { Subscriber } from "./subscriber.js";
 import {
@@ -276,7 +270,7 @@ export class Hub {
    */
   #routeNow(event: MessagingEvent): boolean {
     if (this.#closed) return true;
-    const place = this.#placeOf(positionOf(event));
+    const place = this.#placeOf(event);
     if (place === "gap") return false;
     if (place === "next") this.#routeNext(event);
     return true;
@@ -284,7 +278,7 @@ export class Hub {
 
   async #routeInOrder(event: MessagingEvent): Promise<void> {
     if (this.#closed) return;
-    const place = this.#placeOf(positionOf(event));
+    const place = this.#placeOf(event);
     if (place === "old") return;
     const seen = this.#seen.get(event.channelId);
     if (place === "gap" && seen) {
@@ -301,11 +295,16 @@ export class Hub {
    * (events before it never arrived, and some stream may need them), or `next`. An event of
    * another epoch, or of a channel not tracked, is `next`.
    */
-  #placeOf(position: EventPosition): "old" | "gap" | "next" {
-    const seen = this.#seen.get(position.channelId);
-    if (!seen || seen.epoch !== position.epoch) return "next";
-    if (position.offset <= seen.offset) return "old";
-    if (position.offset > seen.offset + 1 && this.#subscribers.size > 0) return "gap";
+  #placeOf(event: {
+    readonly channelId: string;
+    readonly epoch: string;
+    readonly offset: number | bigint;
+  }): "old" | "gap" | "next" {
+    const seen = this.#seen.get(event.channelId);
+    if (!seen || seen.epoch !== event.epoch) return "next";
+    const offset = Number(event.offset);
+    if (offset <= seen.offset) return "old";
+    if (offset > seen.offset + 1 && this.#subscribers.size > 0) return "gap";
     return "next";
   }
 
