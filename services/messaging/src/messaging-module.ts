@@ -9,6 +9,7 @@ import {
   type SqliteMessagingStore,
 } from "./adapters/sqlite-messaging-store.js";
 import { systemClock } from "./adapters/system-clock.js";
+import { BackgroundWork } from "./background-work.js";
 import type { MessagingConfig } from "./config.js";
 import { encodeChannelEvent } from "./event-codec.js";
 import { EventPublisher } from "./event-publisher.js";
@@ -66,6 +67,11 @@ export interface Messaging {
   readonly store: SqliteMessagingStore;
   /** For serve(): sheds SendMessage before it is read while the instance is full. */
   readonly admit: Admission;
+  /**
+   * Resolves once the notifications of every call answered so far have been handed to the
+   * notifier and it has answered (or failed): they are sent after the call's own answer.
+   */
+  notificationsSent(): Promise<void>;
   /** Prunes expired events, idempotency keys and deleted channels' remains. */
   housekeeping(): Promise<void>;
   /** Ends open streams (`unavailable`), stops timers and closes what it opened. Idempotent. */
@@ -129,6 +135,7 @@ export async function createMessaging(
         ? new MemoryRateLimiter({ ...config.sendLimit, now: () => clock.now() })
         : undefined);
     const sendsInHand = new SendsInHand(config.maxSendsInFlight);
+    const background = new BackgroundWork();
     const service = createMessagingService({
       channels: store.channels,
       messages: store.messages,
@@ -139,6 +146,7 @@ export async function createMessaging(
       typing: new TypingThrottle(),
       users: options.users,
       notifier: options.notifier ?? new LoggingNotifier(logger),
+      background,
       sendLimiter,
       sendsInHand,
       clock,
@@ -175,6 +183,7 @@ export async function createMessaging(
       presence,
       store,
       admit: sendsInHand.admission(),
+      notificationsSent: () => background.settled(),
       housekeeping,
       async close() {
         if (closed) return;

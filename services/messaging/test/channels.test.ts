@@ -28,6 +28,7 @@ test("creating a channel makes the caller its owner with the initial members", a
       [bob.id, MemberRole.MEMBER],
     ],
   );
+  await h.messaging.notificationsSent();
   t.deepEqual(
     h.notifier.sent.map((n) => [n.kind, n.recipientIds]),
     [["invite", [bob.id]]],
@@ -427,6 +428,7 @@ test("direct channels have fixed membership and no owner", async (t) => {
   const joinedAgain = await h.client.joinChannel({ channelId }, a.call);
   t.is(joinedAgain.channel?.channel?.id, channelId, "joining a channel one belongs to succeeds");
   await send(h.client, a, channelId, "hi b");
+  await h.messaging.notificationsSent();
   t.deepEqual(
     h.notifier.to(b.id).map((n) => n.kind),
     ["direct_message"],

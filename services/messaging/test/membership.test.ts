@@ -6,6 +6,7 @@ import test from "ava";
 import { LoggingNotifier } from "../src/adapters/logging-notifier.js";
 import { MemoryPresenceStore } from "../src/adapters/memory-presence-store.js";
 import { openSqliteMessagingStore } from "../src/adapters/sqlite-messaging-store.js";
+import { BackgroundWork } from "../src/background-work.js";
 import { encodeChannelEvent } from "../src/event-codec.js";
 import { EventPublisher } from "../src/event-publisher.js";
 import { Hub } from "../src/live/hub.js";
@@ -58,6 +59,7 @@ test("private channels cannot be joined, only added to; members of any role may 
     [carol.id],
     "people who already belong are skipped",
   );
+  await h.messaging.notificationsSent();
   t.deepEqual(
     h.notifier.to(carol.id).map((n) => n.kind),
     ["invite"],
@@ -273,6 +275,7 @@ test("the 2,000-membership limit is failed_precondition (limit lowered for the t
     typing: new TypingThrottle(),
     users,
     notifier: new LoggingNotifier(logger),
+    background: new BackgroundWork(),
     sendLimiter: undefined,
     sendsInHand: new SendsInHand(256),
     clock,

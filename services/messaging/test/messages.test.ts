@@ -223,6 +223,7 @@ test("notifications outlive the Send: they do not run under its deadline", async
   const alice = h.person("alice");
   const bob = h.person("bob");
   const channel = await createChannel(h.client, alice, "deadlines", { members: [bob] });
+  await h.messaging.notificationsSent();
   h.notifier.sent.length = 0;
   h.users.usernameLookupDeadlines.length = 0;
   await h.client.sendMessage(
@@ -235,6 +236,7 @@ test("notifications outlive the Send: they do not run under its deadline", async
     h.users.usernameLookupDeadlines.every((deadline) => deadline !== undefined),
     "the Send ran without its grpc-timeout deadline",
   );
+  await h.messaging.notificationsSent();
   t.deepEqual(
     h.notifier.to(bob.id).map((n) => n.kind),
     ["mention"],
@@ -253,9 +255,11 @@ test("edit: the author only, re-resolving mentions and notifying the newly menti
   const bob = h.person("bob");
   const carol = h.person("carol");
   const channel = await createChannel(h.client, alice, "edits", { members: [bob, carol] });
+  await h.messaging.notificationsSent();
   h.notifier.sent.length = 0;
   const message = await send(h.client, alice, channel.id, "hi @bob");
   t.deepEqual(message.mentionedUserIds, [bob.id]);
+  await h.messaging.notificationsSent();
   t.deepEqual(
     h.notifier.to(bob.id).map((n) => n.kind),
     ["mention"],
@@ -277,6 +281,7 @@ test("edit: the author only, re-resolving mentions and notifying the newly menti
   t.is(edited.message?.text, "hi @bob and @carol");
   t.deepEqual(edited.message?.mentionedUserIds, [bob.id, carol.id]);
   t.is(Number(edited.message?.editedAt?.seconds) * 1000, h.clock.now());
+  await h.messaging.notificationsSent();
   t.is(h.notifier.to(bob.id).length, 1, "already mentioned people are not notified again");
   t.deepEqual(
     h.notifier.to(carol.id).map((n) => n.kind),
@@ -349,6 +354,7 @@ test("mentions resolve known members in order of first mention, once each", asyn
   const carol = h.person("carol");
   h.person("dave");
   const channel = await createChannel(h.client, alice, "m", { members: [bob, carol] });
+  await h.messaging.notificationsSent();
   h.notifier.sent.length = 0;
   const message = await send(
     h.client,
@@ -361,6 +367,7 @@ test("mentions resolve known members in order of first mention, once each", asyn
     message.text,
     "@Carol, @bob, @carol again, @dave (not here), @nobody, mail bob@example.com, and @alice.",
   );
+  await h.messaging.notificationsSent();
   t.deepEqual(
     h.notifier.sent.map((n) => [n.kind, [...n.recipientIds].sort()]),
     [["mention", [carol.id, bob.id].sort()]],
@@ -387,8 +394,10 @@ test("replies notify the root author and earlier repliers; mention beats reply",
   const channel = await createChannel(h.client, alice, "t", { members: [bob, carol] });
   const root = await send(h.client, alice, channel.id, "question");
   await send(h.client, bob, channel.id, "answer", root.id);
+  await h.messaging.notificationsSent();
   h.notifier.sent.length = 0;
   const reply = await send(h.client, carol, channel.id, "me too @bob", root.id);
+  await h.messaging.notificationsSent();
   t.deepEqual(
     h.notifier.sent.map((n) => [n.kind, n.recipientIds, n.idempotencyKey]),
     [

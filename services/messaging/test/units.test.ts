@@ -1,6 +1,7 @@
 import { RecoveryStatus, ResetReason } from "@parley/gen/parley/messaging/v1/events_pb.js";
 import { EventQueue } from "@parley/mesh";
 import test from "ava";
+import { BackgroundWork } from "../src/background-work.js";
 import { isReactionEmoji } from "../src/emoji.js";
 import { decideRecovery } from "../src/live/recovery.js";
 import { frameUserEvent, unframeUserEvent } from "../src/live/topics.js";
@@ -219,4 +220,28 @@ test("notification planning: one per person, mention before direct before reply,
     undefined,
     "nobody is invited by themselves",
   );
+});
+
+test("background work: settled() waits for what was started, and for what it started meanwhile", async (t) => {
+  const work = new BackgroundWork();
+  await work.settled();
+  const done: string[] = [];
+  let release: () => void = () => {};
+  work.add(
+    new Promise<void>((resolve) => {
+      release = resolve;
+    }).then(() => {
+      done.push("first");
+      work.add(Promise.resolve().then(() => void done.push("second")));
+    }),
+  );
+  let settled = false;
+  const waiting = work.settled().then(() => {
+    settled = true;
+  });
+  await new Promise((resolve) => setImmediate(resolve));
+  t.false(settled, "the first is still running");
+  release();
+  await waiting;
+  t.deepEqual(done, ["first", "second"]);
 });

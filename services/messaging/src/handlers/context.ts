@@ -1,5 +1,6 @@
 import type { HandlerContext } from "@connectrpc/connect";
 import { type AuthenticatedUser, type DomainError, kUser, withDeadline } from "@parley/mesh";
+import type { BackgroundWork } from "../background-work.js";
 import * as errors from "../errors.js";
 import type { EventPublisher } from "../event-publisher.js";
 import type { Hub } from "../live/hub.js";
@@ -45,6 +46,8 @@ export interface MessagingServiceDeps {
   readonly typing: TypingThrottle;
   readonly users: UserDirectory;
   readonly notifier: Notifier;
+  /** Where the notifications sent after an answer are tracked (see `Messaging.notificationsSent`). */
+  readonly background: BackgroundWork;
   /** Per-user limit on SendMessage; undefined switches it off. */
   readonly sendLimiter: RateLimiter | undefined;
   /** Back-pressure: SendMessage calls in hand on this instance, and their limit. */
@@ -157,19 +160,22 @@ export class HandlerKit {
    * deadline is dropped, and each call gets the client's own default.
    */
   notify(plan: () => Promise<readonly (OutgoingNotification | undefined)[]>): void {
-    withDeadline(undefined, async () => {
-      for (const notification of await plan()) {
-        if (!notification) continue;
-        this.deps.notifier
-          .notify(notification)
-          .catch((err: unknown) =>
-            this.deps.logger.warn(
-              { err, kind: notification.kind, channelId: notification.channelId },
-              "notification not delivered",
+    const sending = withDeadline(undefined, async () => {
+      const planned = (await plan()).filter((n): n is OutgoingNotification => n !== undefined);
+      await Promise.all(
+        planned.map((notification) =>
+          this.deps.notifier
+            .notify(notification)
+            .catch((err: unknown) =>
+              this.deps.logger.warn(
+                { err, kind: notification.kind, channelId: notification.channelId },
+                "notification not delivered",
+              ),
             ),
-          );
-      }
+        ),
+      );
     }).catch((err: unknown) => this.deps.logger.warn({ err }, "notifications not planned"));
+    this.deps.background.add(sending);
   }
 
   /** Messages as the caller sees them (reactions relative to the caller). */
