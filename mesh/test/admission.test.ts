@@ -130,7 +130,7 @@ test("each call is asked once, whichever the protocol", async (t) => {
 });
 
 test("refusals are logged: the first at once, the rest counted", async (t) => {
-  const { state, lines, transports } = await start(t);
+  const { server, state, lines, transports } = await start(t);
   state.full = true;
   const client = createClient(MessagingService, transports[0]![1]);
   for (let i = 0; i < 3; i++) {
@@ -141,4 +141,11 @@ test("refusals are logged: the first at once, the rest counted", async (t) => {
   );
   t.is(refusals.length, 1);
   t.is(refusals[0]?.rpc, "parley.messaging.v1.MessagingService/GetMessage");
+  // Closing reports what the batch counted since: the two calls after the first.
+  await server.close();
+  const counted = lines.filter((line) => line.msg === "calls refused at admission (overloaded)");
+  t.deepEqual(
+    counted.map((line) => [line.rpc, line.refused]),
+    [["parley.messaging.v1.MessagingService/GetMessage", 2]],
+  );
 });
