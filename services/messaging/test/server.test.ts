@@ -20,6 +20,8 @@ import {
   type TokenVerifier,
 } from "@parley/mesh";
 import test from "ava";
+import { captureLogger } from "../../../test/support/auth-server.js";
+import { waitUntil } from "../../../test/support/redis.js";
 import { loadConfig } from "../src/config.js";
 import { serveMessaging } from "../src/messaging-server.js";
 import { FakeDirectory, key } from "./helpers/harness.js";
@@ -253,4 +255,60 @@ test("Subscribe over serve() in every protocol: the same events, in order; a rea
   }
   const firstMissing = sent.length - rest.length;
   t.deepEqual(rest, sent.slice(firstMissing), "the rest of the messages, once each, in order");
+});
+
+test("over HTTP/2, a full instance refuses SendMessage at admission, before the call is read", async (t) => {
+  const tokens = fakeTokens();
+  const directory = new FakeDirectory();
+  const alice = directory.add("alice");
+  directory.add("bob");
+  // Mention lookups wait on a gate, so a send stays in hand as long as the test wants.
+  let open: () => void = () => {};
+  const gate = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  let lookingUp = 0;
+  const users = {
+    lookupByIds: (ids: readonly string[]) => directory.lookupByIds(ids),
+    lookupByUsernames: async (names: readonly string[]) => {
+      lookingUp++;
+      await gate;
+      return directory.lookupByUsernames(names);
+    },
+  };
+  const log = captureLogger("messaging");
+  const server = await serveMessaging(
+    loadConfig({
+      PORT: "0",
+      HOST: "127.0.0.1",
+      PARLEY_MESSAGING_DATA_DIR: ":memory:",
+      PARLEY_MESSAGING_MAX_SENDS_IN_FLIGHT: "1",
+    }),
+    { logger: log.logger, tokens, users },
+  );
+  t.teardown(() => server.close());
+  t.teardown(() => open()); // runs first: a failed assertion leaves no send hanging
+  const client = createClient(
+    MessagingService,
+    createGrpcTransport({ baseUrl: `http://127.0.0.1:${server.served.port}` }),
+  );
+  const call = {
+    headers: { authorization: `Bearer ${tokens.issue({ id: alice.id, role: "member" })}` },
+  };
+  const created = await client.createChannel({ kind: 1, name: "full" }, call);
+  const channelId = created.channel?.channel?.id ?? "";
+  const held = client.sendMessage({ channelId, text: "hi @bob", idempotencyKey: key() }, call);
+  await waitUntil(() => lookingUp > 0, "the first send is in hand");
+  const refused = ConnectError.from(
+    await t.throwsAsync(
+      client.sendMessage({ channelId, text: "more", idempotencyKey: key() }, call),
+    ),
+  );
+  t.is(refused.code, Code.ResourceExhausted);
+  t.truthy(
+    log.lines().find((line) => String(line.msg).startsWith("refusing calls at admission")),
+    "refused by serve()'s admission, not by the handler's backstop",
+  );
+  open();
+  t.truthy((await held).message?.id);
 });
