@@ -1,11 +1,17 @@
 import { ViolationsSchema } from "@bufbuild/protovalidate/gen/buf/validate/validate_pb.js";
 import type { ConnectError, Interceptor } from "@connectrpc/connect";
 import type { LoggingMailer } from "@parley/auth";
+import { Argon2PasswordHasher } from "../../services/auth/src/adapters/argon2-password-hasher.js";
 
 // FakeClock starts at the wall clock's current second (the shared default), so that verifiers
 // reading the real time (the mesh's token verifier) agree with auth about which tokens are live.
-export { cheapHasher, FakeClock } from "./fakes.js";
+export { FakeClock } from "./fakes.js";
 export { rejection } from "./outcomes.js";
+
+/** argon2id with tiny costs: tests only, injected explicitly (production keeps OWASP's). */
+export function cheapHasher(): Argon2PasswordHasher {
+  return new Argon2PasswordHasher({ memoryCost: 64, timeCost: 1, parallelism: 1 });
+}
 
 /** Per-call options carrying `Authorization: Bearer <token>`. */
 export function bearer(token: string): { headers: Record<string, string> } {

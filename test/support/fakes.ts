@@ -1,13 +1,12 @@
 /**
  * Stand-ins every service's tests share: a clock moved by hand, a logger that keeps its lines, a
- * temporary directory removed at the end of the test, and a cheap password hasher.
+ * temporary directory removed at the end of the test.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Clock, StructuredLogger } from "@parley/mesh";
 import type { ExecutionContext } from "ava";
-import { Argon2PasswordHasher } from "../../services/auth/src/adapters/argon2-password-hasher.js";
 
 /**
  * A clock tests move by hand: only `advance` moves it. It starts at `ms`, by default the wall
@@ -54,9 +53,4 @@ export function tempDir(t: ExecutionContext, prefix = "parley-test-"): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
-}
-
-/** argon2id with tiny costs: tests only, injected explicitly (production keeps OWASP's). */
-export function cheapHasher(): Argon2PasswordHasher {
-  return new Argon2PasswordHasher({ memoryCost: 64, timeCost: 1, parallelism: 1 });
 }

@@ -9,16 +9,14 @@ import {
 import { AuthService } from "@parley/gen/parley/auth/v1/auth_service_pb.js";
 import { DomainError, kClientAddress, kUser } from "@parley/mesh";
 import type { ExecutionContext } from "ava";
-import {
-  cheapHasher,
-  MemoryLogger,
-  FakeClock as SharedFakeClock,
-} from "../../../../test/support/fakes.js";
+import { cheapHasher } from "../../../../test/support/auth-e2e.js";
+import { MemoryLogger, FakeClock as SharedFakeClock } from "../../../../test/support/fakes.js";
 import { LoggingMailer } from "../../src/adapters/logging-mailer.js";
 import { type Auth, type CreateAuthOptions, createAuth } from "../../src/auth-module.js";
 import { type AuthConfig, loadAuthConfig } from "../../src/config.js";
 
-export { cheapHasher, MemoryLogger, tempDir } from "../../../../test/support/fakes.js";
+export { cheapHasher } from "../../../../test/support/auth-e2e.js";
+export { MemoryLogger, tempDir } from "../../../../test/support/fakes.js";
 export { rejection } from "../../../../test/support/outcomes.js";
 
 /** The shared fake clock, starting at 2030-01-01 12:00 UTC unless told otherwise. */
