@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { openSqliteMessagingStore } from "../../services/messaging/src/adapters/sqlite-messaging-store.js";
 import { encodeChannelEvent } from "../../services/messaging/src/event-codec.js";
+import { newMessageId } from "../../services/messaging/src/message-id.js";
 
 interface Setup {
   readonly file: string;
@@ -78,7 +79,7 @@ async function measure(setup: Setup, label: string): Promise<void> {
       const key = randomUUID();
       if ((await store.messages.findIdempotencyKey(author, key)) !== undefined) throw new Error();
       const result = await store.messages.sendMessage({
-        id: randomUUID(),
+        id: newMessageId(),
         channelId,
         authorId: author,
         text: `message ${i} with some ordinary text in it, about sixty bytes`,

@@ -6,6 +6,7 @@ import { isReactionEmoji } from "../src/emoji.js";
 import { decideRecovery } from "../src/live/recovery.js";
 import { frameUserEvent, unframeUserEvent } from "../src/live/topics.js";
 import { mentionCandidates, resolveMentions } from "../src/mentions.js";
+import { newMessageId } from "../src/message-id.js";
 import { planInvite, planMessageNotifications } from "../src/notifications.js";
 import { decodePageToken, encodePageToken } from "../src/page-token.js";
 import type { ChannelRecord, MessageRecord, StoredEvent } from "../src/ports.js";
@@ -244,4 +245,18 @@ test("background work: settled() waits for what was started, and for what it sta
   release();
   await waiting;
   t.deepEqual(done, ["first", "second"]);
+});
+
+test("message ids are UUIDv7: the send's time in the first 48 bits, then random bits", (t) => {
+  const now = Date.UTC(2026, 10, 22, 7, 0, 0, 123);
+  const ids = Array.from({ length: 200 }, () => newMessageId(now));
+  for (const id of ids) {
+    t.regex(id, /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    t.is(Number.parseInt(id.replaceAll("-", "").slice(0, 12), 16), now);
+  }
+  t.is(new Set(ids).size, ids.length, "the random bits differ");
+  // Later ids sort after earlier ones, as text: what keeps the primary index's inserts at its end.
+  const later = newMessageId(now + 1);
+  t.true(ids.every((id) => id < later));
+  t.is(newMessageId(0).slice(0, 13), "00000000-0000");
 });

@@ -120,6 +120,55 @@ export const MIGRATIONS: readonly string[] = [
   ) STRICT, WITHOUT ROWID;
   CREATE INDEX channel_events_created ON channel_events (created_at);
   `,
+  // 2: a send writes fewer pages (bench/fanout/store-cost.ts prints pages per message).
+  // - The thread view's index holds replies only: top-level pages read the (channel_id, seq)
+  //   index and skip the replies in it, and a top-level message, most of what is sent, no longer
+  //   writes a page of this index too.
+  // - The event log is a rowid table with a unique (channel_id, event_offset) index. As a
+  //   WITHOUT ROWID table, its rows (the serialized events) were large keys: few per page, and
+  //   appending to each channel's range split pages often, rewriting their neighbours and
+  //   parents. Now the rows go to the table's right edge, which all channels share, and the
+  //   small index entries split rarely.
+  // - The idempotency keys likewise: a client's keys are random, so each new one lands on a
+  //   random page of the (author_id, key) index; small index entries split that page far less
+  //   often than the whole rows did.
+  `
+  DROP INDEX messages_view;
+  CREATE INDEX messages_thread ON messages (channel_id, thread_root_id, seq)
+    WHERE thread_root_id IS NOT NULL;
+
+  CREATE TABLE channel_events_v2 (
+    channel_id   TEXT NOT NULL,
+    event_offset INTEGER NOT NULL,
+    epoch        TEXT NOT NULL,
+    event        BLOB NOT NULL,
+    created_at   INTEGER NOT NULL
+  ) STRICT;
+  INSERT INTO channel_events_v2 (channel_id, event_offset, epoch, event, created_at)
+    SELECT channel_id, event_offset, epoch, event, created_at FROM channel_events
+    ORDER BY created_at, channel_id, event_offset;
+  DROP TABLE channel_events;
+  ALTER TABLE channel_events_v2 RENAME TO channel_events;
+  CREATE UNIQUE INDEX channel_events_offset ON channel_events (channel_id, event_offset);
+  CREATE INDEX channel_events_created ON channel_events (created_at);
+
+  CREATE TABLE idempotency_keys_v2 (
+    author_id    TEXT NOT NULL,
+    key          TEXT NOT NULL,
+    message_id   TEXT NOT NULL,
+    channel_id   TEXT NOT NULL,
+    request_hash TEXT NOT NULL,
+    created_at   INTEGER NOT NULL
+  ) STRICT;
+  INSERT INTO idempotency_keys_v2 (author_id, key, message_id, channel_id, request_hash,
+                                   created_at)
+    SELECT author_id, key, message_id, channel_id, request_hash, created_at
+    FROM idempotency_keys ORDER BY created_at;
+  DROP TABLE idempotency_keys;
+  ALTER TABLE idempotency_keys_v2 RENAME TO idempotency_keys;
+  CREATE UNIQUE INDEX idempotency_keys_key ON idempotency_keys (author_id, key);
+  CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at);
+  `,
 ];
 
 /**

@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from "node:crypto";
+import { createHash } from "node:crypto";
 import type { ServiceImpl } from "@connectrpc/connect";
 import type {
   ListMessagesRequest,
@@ -9,6 +9,7 @@ import type { AuthenticatedUser } from "@parley/mesh";
 import { isReactionEmoji } from "../emoji.js";
 import * as errors from "../errors.js";
 import { MAX_REACTION_EMOJIS } from "../limits.js";
+import { newMessageId } from "../message-id.js";
 import { planMessageNotifications } from "../notifications.js";
 import type { ChannelRecord, HistoryAnchor, MessageRecord } from "../ports.js";
 import { toMessageProto, toReactionProtos } from "../proto-mapping.js";
@@ -99,8 +100,9 @@ export function messageHandlers(kit: HandlerKit): MessageMethods {
         channelId: req.channelId,
       });
     }
+    const now = kit.now();
     const result = await messages.sendMessage({
-      id: randomUUID(),
+      id: newMessageId(now),
       channelId: req.channelId,
       authorId: user.id,
       text: req.text,
@@ -108,7 +110,7 @@ export function messageHandlers(kit: HandlerKit): MessageMethods {
       mentionCandidates,
       idempotencyKey: key,
       requestHash,
-      now: kit.now(),
+      now,
     });
     if (result.kind !== "ok") throw refusal(result, user.id);
     const sent = result.value;
