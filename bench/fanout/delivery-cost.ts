@@ -9,6 +9,11 @@
  *
  * With 32 sends in flight to one channel the group commit batches them, so each stream gets
  * several events per write: this is the cost of a delivery on a busy channel, the cheapest case.
+ *
+ * Flags: `--members=K` (default 101), `--in-flight=N` (default 32; 1 gives every event a write
+ * of its own, as on a quiet channel), `--streams-per-connection=S` (default 20),
+ * `--profile=<dir>` (a CPU profile of the server, whole run). At 1 in flight the per-send figure
+ * moves by 100 µs between runs, so a small K says little: compare with K = 101 or more.
  */
 import { randomUUID } from "node:crypto";
 import { setMaxListeners } from "node:events";
@@ -31,10 +36,18 @@ import { startChild } from "../lib/child.js";
 import { planCpus } from "../lib/cpus.js";
 import { GrpcLiteConnection } from "./grpc-lite.js";
 
+const flag = (name: string, fallback: number) => {
+  const value = process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+  const n = value === undefined ? fallback : Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} takes a positive integer`);
+  return n;
+};
+const profileDir = process.argv.find((a) => a.startsWith("--profile="))?.slice(10);
 const ROUNDS = 5;
 const SENDS = 1_500;
-const IN_FLIGHT = 32;
-const STREAMS_PER_CONNECTION = 20;
+const IN_FLIGHT = flag("in-flight", 32);
+const STREAMS_PER_CONNECTION = flag("streams-per-connection", 20);
+const MEMBERS = flag("members", 101);
 
 const path = (method: string) => `/parley.messaging.v1.MessagingService/${method}`;
 /** messaging-alone.ts takes `user:<id>` as the access token of user <id>. */
@@ -46,7 +59,8 @@ const cores = planCpus(true);
 const server = await startChild({
   script: "bench/fanout/servers/messaging-alone.ts",
   core: cores.serverCore,
-  nodeArgs: [],
+  // `--profile=<dir>`: a CPU profile of the server (the whole run).
+  nodeArgs: profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [],
   discardStdout: true,
 });
 const base = `http://127.0.0.1:${server.port}`;
@@ -141,12 +155,14 @@ async function perSend(k: number): Promise<number> {
 
 try {
   const alone = await perSend(1);
-  const fanned = await perSend(101);
+  const fanned = await perSend(MEMBERS);
   console.log(`cores: ${cores.description}`);
   console.log(`  1 stream:   ${alone.toFixed(0)} µs server CPU per send`);
-  console.log(`101 streams:  ${fanned.toFixed(0)} µs server CPU per send`);
   console.log(
-    `one delivery: ${((fanned - alone) / 100).toFixed(1)} µs server CPU (${SENDS.toLocaleString("en")} sends, ${IN_FLIGHT} in flight, ${STREAMS_PER_CONNECTION} streams per connection, best of ${ROUNDS} rounds)`,
+    `${String(MEMBERS).padStart(3)} streams:  ${fanned.toFixed(0)} µs server CPU per send`,
+  );
+  console.log(
+    `one delivery: ${((fanned - alone) / (MEMBERS - 1)).toFixed(1)} µs server CPU (${SENDS.toLocaleString("en")} sends, ${IN_FLIGHT} in flight, ${STREAMS_PER_CONNECTION} streams per connection, best of ${ROUNDS} rounds)`,
   );
 } finally {
   control.close();
