@@ -1,4 +1,5 @@
 import { connect as connectSocket } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import {
   createConnectTransport,
@@ -9,6 +10,7 @@ import {
   Health,
   HealthCheckResponse_ServingStatus as Status,
 } from "@parley/gen/grpc/health/v1/health_pb.js";
+import { MessagingService } from "@parley/gen/parley/messaging/v1/messaging_service_pb.js";
 import test from "ava";
 import { createLogger, createTokenVerifier, parsePolicy, serve } from "../src/index.js";
 
@@ -78,6 +80,66 @@ test("close() reports NOT_SERVING to watchers and ends their streams", async (t)
   await watching;
   t.is(seen[0], Status.SERVING);
   t.true(seen.includes(Status.NOT_SERVING));
+});
+
+test("close() ends in-flight server streams with unavailable (the server's doing: retry elsewhere), not canceled", async (t) => {
+  // A server-streaming handler that sends one event, then waits on its call's signal (as a
+  // stream waiting for its next event does) and fails the way an aborted wait fails.
+  const server = await serve({
+    name: "test",
+    routes: (router) =>
+      router.service(MessagingService, {
+        async *subscribe(_req, ctx) {
+          yield { event: { channelId: "first" } };
+          await sleep(60 * 60 * 1000, undefined, { signal: ctx.signal });
+        },
+      }),
+    services: [MessagingService.typeName],
+    policy: parsePolicy({
+      rpcs: { "parley.messaging.v1.MessagingService": { Subscribe: "public" } },
+    }),
+    tokens,
+    logger: quiet,
+    port: 0,
+    host: "127.0.0.1",
+    drainTimeoutMs: 5_000,
+  });
+  t.teardown(() => server.close());
+  const baseUrl = `http://127.0.0.1:${server.port}`;
+  const transports = {
+    grpcH2c: createGrpcTransport({ baseUrl }),
+    connectHttp2: createConnectTransport({ baseUrl, httpVersion: "2" }),
+    connectHttp1: createConnectTransport({ baseUrl, httpVersion: "1.1" }),
+    grpcWebHttp1: createGrpcWebTransport({ baseUrl, httpVersion: "1.1" }),
+  };
+  // One stream per protocol, each in flight (its first event received) when the server closes.
+  const inFlight: Promise<void>[] = [];
+  const outcomes = Object.entries(transports).map(([name, transport]) => {
+    let received = () => {};
+    inFlight.push(
+      new Promise((resolve) => {
+        received = resolve;
+      }),
+    );
+    return (async () => {
+      const events: string[] = [];
+      try {
+        for await (const res of createClient(MessagingService, transport).subscribe({})) {
+          events.push(res.event?.channelId ?? "?");
+          received();
+        }
+        return { name, events, ended: "without an error" };
+      } catch (err) {
+        return { name, events, ended: Code[ConnectError.from(err).code] };
+      }
+    })();
+  });
+  await Promise.all(inFlight);
+  await server.close();
+  for (const { name, events, ended } of await Promise.all(outcomes)) {
+    t.deepEqual(events, ["first"], name);
+    t.is(ended, Code[Code.Unavailable], name);
+  }
 });
 
 test("close() does not wait for idle keep-alive connections (HTTP/1.1 and h2c)", async (t) => {

@@ -30,4 +30,11 @@ test("unsent drafts belong to one signed-in session: the next person starts with
   const bob = signIn("u2");
   t.is(bob.drafts.get("c1/"), undefined);
   t.is(bob.drafts.size, 0);
+  // Each session has a map of its own, not one shared by the page (nor emptied for each new
+  // session): what either writes stays with it, both ways.
+  t.not(bob.drafts, ada.drafts);
+  bob.drafts.set("c2/", "Bob's");
+  t.is(ada.drafts.get("c2/"), undefined);
+  t.deepEqual([...ada.drafts], [["c1/", "only for Ada's eyes"]]);
+  t.deepEqual([...bob.drafts], [["c2/", "Bob's"]]);
 });

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { statSync } from "node:fs";
+import { copyFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import test from "ava";
 import Database from "better-sqlite3";
@@ -61,7 +61,32 @@ test("the database is WAL, owner-only, migrated, and refuses a newer schema", (t
   t.throws(() => openSqliteMessagingStore(file, options), { message: /newer than this build/ });
 });
 
-test("WAL checkpoints run on a worker thread, and what they copied reads back", async (t) => {
+/**
+ * How many of `channelId`'s messages the database file holds by itself, without its WAL (what
+ * only a checkpoint puts there): read from a copy of that one file. Undefined while the copy
+ * cannot be read (no messages table in the file yet, or a copy torn by a checkpoint in progress).
+ */
+function messagesInDatabaseFile(file: string, channelId: string): number | undefined {
+  const copy = `${file}.copy-${randomUUID()}`;
+  copyFileSync(file, copy);
+  try {
+    const db = new Database(copy, { fileMustExist: true });
+    try {
+      const row = db
+        .prepare("SELECT count(*) AS n FROM messages WHERE channel_id = ?")
+        .get(channelId) as { n: number };
+      return row.n;
+    } finally {
+      db.close();
+    }
+  } catch {
+    return undefined;
+  } finally {
+    for (const suffix of ["", "-wal", "-shm"]) rmSync(`${copy}${suffix}`, { force: true });
+  }
+}
+
+test("WAL checkpoints run on a worker thread and keep copying the WAL into the database file while the store is open", async (t) => {
   const file = join(tempDir(t), MESSAGING_DATABASE_FILE);
   const copied: number[] = [];
   const errors: string[] = [];
@@ -77,17 +102,23 @@ test("WAL checkpoints run on a worker thread, and what they copied reads back", 
   const owner = randomUUID();
   const channel = newChannel(owner);
   t.is((await store.channels.createChannel(channel)).kind, "ok");
-  const databaseBytes = statSync(file).size;
-  for (let i = 0; i < 200; i++) {
-    const sent = await store.messages.sendMessage(
-      newMessage(channel.id, owner, `message ${i} ${"x".repeat(200)}`, 2_000 + i),
-    );
-    t.is(sent.kind, "ok");
-  }
+  const sendSome = async (from: number, count: number) => {
+    for (let i = from; i < from + count; i++) {
+      const sent = await store.messages.sendMessage(
+        newMessage(channel.id, owner, `message ${i} ${"x".repeat(200)}`, 2_000 + i),
+      );
+      t.is(sent.kind, "ok");
+    }
+  };
   // Far below the main connection's own threshold (8,000 frames): only the worker copies pages.
+  await sendSome(0, 100);
+  await waitUntil(() => copied.length > 0, "a first checkpoint by the worker");
+  t.true(copied.every((frames) => frames > 0));
+  // Written after that checkpoint: only a later one brings them into the database file.
+  await sendSome(100, 100);
   await waitUntil(
-    () => copied.length > 0 && statSync(file).size > databaseBytes,
-    "a checkpoint by the worker",
+    () => messagesInDatabaseFile(file, channel.id) === 200,
+    "the database file itself holds all 200 messages, with the store still open",
   );
   t.deepEqual(errors, []);
   await store.close();
