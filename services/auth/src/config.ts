@@ -191,12 +191,24 @@ export interface AuthProcessConfig {
 
 /** Reads the auth process's configuration (default port 8081). */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AuthProcessConfig {
-  const auth = loadAuthConfig(env);
-  const mesh = parseMeshConfig(env, { port: 8081 });
-  // Auth calls no other service: of the client settings it needs only where Redis is.
+  // Every problem of every group is reported at once, in one AuthConfigError.
   const problems: string[] = [];
+  let auth: AuthConfig | undefined;
+  try {
+    auth = loadAuthConfig(env);
+  } catch (err) {
+    if (!(err instanceof AuthConfigError)) throw err;
+    problems.push(...err.problems);
+  }
+  let mesh: MeshConfig | undefined;
+  try {
+    mesh = parseMeshConfig(env, { port: 8081 });
+  } catch (err) {
+    problems.push(err instanceof Error ? err.message : String(err));
+  }
+  // Auth calls no other service: of the client settings it needs only where Redis is.
   const redis = redisUrl(env, discoveryFromEnv(env, problems), problems);
-  if (problems.length > 0) throw new AuthConfigError(problems);
+  if (problems.length > 0 || !auth || !mesh) throw new AuthConfigError(problems);
   return { auth, mesh, redisUrl: redis };
 }
 

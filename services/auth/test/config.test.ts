@@ -1,6 +1,14 @@
-import { resolve } from "node:path";
+import { randomUUID } from "node:crypto";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import test from "ava";
-import { AuthConfigError, loadAuthConfig, parseDuration, parseRate } from "../src/config.js";
+import {
+  AuthConfigError,
+  loadAuthConfig,
+  loadConfig,
+  parseDuration,
+  parseRate,
+} from "../src/config.js";
 
 test("defaults match the product decisions", (t) => {
   const config = loadAuthConfig({});
@@ -67,6 +75,59 @@ test("fails fast, naming every bad variable at once", (t) => {
   t.is(err?.problems.length, vars.length);
   for (const name of vars) t.true(err?.message.includes(name), name);
   t.false(err?.message.includes("user:pw") ?? true);
+});
+
+test("loadConfig (the process's configuration) names every bad variable at once, not only the first", (t) => {
+  // Auth's own settings: each of these is refused by a different check.
+  const authErr = t.throws(
+    () =>
+      loadConfig({
+        PARLEY_AUTH_ACCESS_TOKEN_TTL: "forever",
+        PARLEY_AUTH_REFRESH_TOKEN_TTL: "1ms",
+        PARLEY_AUTH_INITIAL_ADMIN: "no spaces allowed",
+        PARLEY_PUBLIC_URL: "https://example.org/?q=1",
+        PARLEY_MAIL_FROM: "nobody",
+        PARLEY_AUTH_RESET_LIMIT_PER_EMAIL: "0/1h",
+      }),
+    { instanceOf: AuthConfigError },
+  );
+  const authVars = [
+    "PARLEY_AUTH_ACCESS_TOKEN_TTL",
+    "PARLEY_AUTH_REFRESH_TOKEN_TTL",
+    "PARLEY_AUTH_INITIAL_ADMIN",
+    "PARLEY_PUBLIC_URL",
+    "PARLEY_MAIL_FROM",
+    "PARLEY_AUTH_RESET_LIMIT_PER_EMAIL",
+  ];
+  for (const name of authVars) t.true(authErr?.message.includes(name), `${name} is named`);
+  t.deepEqual(
+    new Set(authErr?.problems.map((problem) => problem.slice(0, problem.indexOf(":")))),
+    new Set(authVars),
+  );
+
+  // Where auth finds Redis: an unreadable discovery file and a Redis URL that is not one.
+  const discoveryFile = join(tmpdir(), `parley-no-such-discovery-${randomUUID()}.yaml`);
+  const clientErr = t.throws(
+    () => loadConfig({ PARLEY_DISCOVERY_FILE: discoveryFile, PARLEY_REDIS_URL: "http://redis" }),
+    { instanceOf: AuthConfigError },
+  );
+  t.is(clientErr?.problems.length, 2);
+  t.true(clientErr?.message.includes("PARLEY_DISCOVERY_FILE"), "PARLEY_DISCOVERY_FILE is named");
+  t.true(clientErr?.message.includes("PARLEY_REDIS_URL"), "PARLEY_REDIS_URL is named");
+
+  // Across the groups (auth's settings, the server's, Redis): one error names them all.
+  const allErr = t.throws(
+    () =>
+      loadConfig({
+        PARLEY_AUTH_ACCESS_TOKEN_TTL: "forever",
+        PORT: "http",
+        PARLEY_REDIS_URL: "http://redis",
+      }),
+    { instanceOf: AuthConfigError },
+  );
+  for (const name of ["PARLEY_AUTH_ACCESS_TOKEN_TTL", "PORT", "PARLEY_REDIS_URL"]) {
+    t.true(allErr?.message.includes(name), `${name} is named with the others`);
+  }
 });
 
 test("a refresh lifetime not longer than the access lifetime is refused", (t) => {
