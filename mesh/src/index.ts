@@ -38,5 +38,6 @@ export * from "./rate-limit/redis-rate-limiter.js";
 export * from "./redis/create-redis-client.js";
 export * from "./server/serve.js";
 export * from "./stream/event-queue.js";
+export * from "./telemetry/deferred-trace.js";
 export * from "./telemetry/logger.js";
 export * from "./telemetry/start-tracing.js";

@@ -15,6 +15,7 @@ import { encodeChannelEvent } from "./event-codec.js";
 import { EventPublisher } from "./event-publisher.js";
 import { MAX_MEMBERSHIPS, PRESENCE_REFRESH_MS, PRESENCE_TTL_MS } from "./limits.js";
 import { Hub } from "./live/hub.js";
+import { NotificationRelay } from "./notification-relay.js";
 import type {
   Clock,
   Logger,
@@ -47,7 +48,7 @@ export interface CreateMessagingOptions {
    * `config.sendLimit`). Default: in memory from `config.sendLimit`; none when that is off.
    */
   readonly rateLimiter?: RateLimiter | undefined;
-  /** Default: notifications are logged (no notifications service yet). */
+  /** Where owed notifications go. Default: they are logged (no notifications service). */
   readonly notifier?: Notifier | undefined;
   /** Shared presence (e.g. `RedisPresenceStore`). Default: in memory (one instance). */
   readonly presenceStore?: PresenceStore | undefined;
@@ -68,8 +69,9 @@ export interface Messaging {
   /** For serve(): sheds SendMessage before it is read while the instance is full. */
   readonly admit: Admission;
   /**
-   * Resolves once the notifications of every call answered so far have been handed to the
-   * notifier and it has answered (or failed): they are sent after the call's own answer.
+   * Sends the owed notifications that are due now (those of every call answered so far among
+   * them) and resolves once the notifier has answered for each, or the try failed and was put
+   * back for later: they are sent after the call's own answer, from the outbox.
    */
   notificationsSent(): Promise<void>;
   /** Prunes expired events, idempotency keys and deleted channels' remains. */
@@ -77,6 +79,9 @@ export interface Messaging {
   /** Ends open streams (`unavailable`), stops timers and closes what it opened. Idempotent. */
   close(): Promise<void>;
 }
+
+/** How often each instance looks for owed notifications that fell due (retries, orphans). */
+const NOTIFICATION_RETRY_POLL_MS = 5_000;
 
 const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
@@ -96,6 +101,7 @@ export async function createMessaging(
   // Durable events are published from the store's commit hook: right after their transaction
   // commits, in commit order, whichever handler wrote them.
   let publisher: EventPublisher | undefined;
+  let relay: NotificationRelay | undefined;
   const store = openSqliteMessagingStore(
     config.dataDir === ":memory:" ? ":memory:" : join(config.dataDir, MESSAGING_DATABASE_FILE),
     {
@@ -110,6 +116,7 @@ export async function createMessaging(
           logger.error({ err }, "announcing committed events failed");
         }
       },
+      onOwed: () => relay?.kick(),
       checkpointer: {
         onError: (message) => logger.warn({ error: message }, "WAL checkpoint failed"),
       },
@@ -136,6 +143,19 @@ export async function createMessaging(
         : undefined);
     const sendsInHand = new SendsInHand(config.maxSendsInFlight);
     const background = new BackgroundWork();
+    relay = new NotificationRelay({
+      outbox: store.outbox,
+      messages: store.messages,
+      channels: store.channels,
+      users: options.users,
+      notifier: options.notifier ?? new LoggingNotifier(logger),
+      clock,
+      logger,
+      background,
+    });
+    relay.start(NOTIFICATION_RETRY_POLL_MS);
+    // What an earlier run of this instance (or a dead one) left owed, once its hold has run out.
+    relay.kick();
     const service = createMessagingService({
       channels: store.channels,
       messages: store.messages,
@@ -145,8 +165,6 @@ export async function createMessaging(
       presence,
       typing: new TypingThrottle(),
       users: options.users,
-      notifier: options.notifier ?? new LoggingNotifier(logger),
-      background,
       sendLimiter,
       sendsInHand,
       clock,
@@ -183,12 +201,16 @@ export async function createMessaging(
       presence,
       store,
       admit: sendsInHand.admission(),
-      notificationsSent: () => background.settled(),
+      notificationsSent: () => {
+        relay?.kick();
+        return background.settled();
+      },
       housekeeping,
       async close() {
         if (closed) return;
         closed = true;
         clearInterval(timer);
+        relay?.close();
         publisher?.close();
         try {
           await hub.close();
@@ -201,6 +223,7 @@ export async function createMessaging(
     };
   } catch (err) {
     clearInterval(timer);
+    relay?.close();
     publisher.close();
     await hub.close();
     await presence.close();

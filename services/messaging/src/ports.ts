@@ -509,9 +509,59 @@ export interface OutgoingNotification {
   readonly link: string;
 }
 
-/** Tells the notifications service; best effort after the change is stored. */
+/** Tells the notifications service. Resolves once it took the notification; rejects otherwise. */
 export interface Notifier {
   notify(notification: OutgoingNotification): Promise<void>;
+}
+
+/**
+ * What a stored change owes people, recorded in the change's own transaction (the outbox): the
+ * relay turns it into notifications when it sends them, with the message and channel as they
+ * are then (a message deleted meanwhile notifies no one).
+ */
+export type NotificationIntent =
+  | {
+      readonly kind: "message";
+      readonly channelId: string;
+      readonly messageId: string;
+      /** Mentioned members (EditMessage: the newly mentioned only). */
+      readonly mentioned: readonly string[];
+      /** Replies: the root's author and earlier repliers still in the channel. */
+      readonly threadParticipants: readonly string[];
+      /** Direct channels: every participant. */
+      readonly directParticipants: readonly string[];
+    }
+  | {
+      readonly kind: "invite";
+      readonly channelId: string;
+      readonly actorId: string;
+      readonly recipients: readonly string[];
+    };
+
+/** An intent in the outbox, held by the instance that claimed it. */
+export interface OwedNotification {
+  readonly id: number;
+  readonly intent: NotificationIntent;
+  /** The trace context of the call that owed it (W3C; empty when it was not traced). */
+  readonly trace: Readonly<Record<string, string>>;
+  /** Tries so far (before this one). */
+  readonly attempts: number;
+  readonly createdAt: number;
+}
+
+/** The durable outbox of owed notifications, shared by every instance on the database. */
+export interface NotificationOutbox {
+  /**
+   * Up to `limit` owed notifications due at `now` that no instance holds, oldest first, now held
+   * by the caller until `now + leaseMs` (after that, another instance may take them: the caller
+   * is presumed dead).
+   */
+  claim(now: number, limit: number, leaseMs: number): Promise<OwedNotification[]>;
+  /** Forgets the `done` ones (sent, or given up) and puts the `retry` ones back until `at`. */
+  settle(
+    done: readonly number[],
+    retry: readonly { readonly id: number; readonly at: number }[],
+  ): Promise<void>;
 }
 
 // ---- Presence ----

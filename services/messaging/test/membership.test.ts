@@ -3,10 +3,8 @@ import { MemberRole } from "@parley/gen/parley/messaging/v1/channel_pb.js";
 import { MessagingService } from "@parley/gen/parley/messaging/v1/messaging_service_pb.js";
 import { errorInterceptor, kUser, MemoryPubSub } from "@parley/mesh";
 import test from "ava";
-import { LoggingNotifier } from "../src/adapters/logging-notifier.js";
 import { MemoryPresenceStore } from "../src/adapters/memory-presence-store.js";
 import { openSqliteMessagingStore } from "../src/adapters/sqlite-messaging-store.js";
-import { BackgroundWork } from "../src/background-work.js";
 import { encodeChannelEvent } from "../src/event-codec.js";
 import { EventPublisher } from "../src/event-publisher.js";
 import { Hub } from "../src/live/hub.js";
@@ -274,8 +272,6 @@ test("the 2,000-membership limit is failed_precondition (limit lowered for the t
     presence,
     typing: new TypingThrottle(),
     users,
-    notifier: new LoggingNotifier(logger),
-    background: new BackgroundWork(),
     sendLimiter: undefined,
     sendsInHand: new SendsInHand(256),
     clock,

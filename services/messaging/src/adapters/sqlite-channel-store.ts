@@ -214,6 +214,13 @@ export class SqliteChannelStore implements ChannelStore {
         input.creatorId,
         input.now,
       );
+      const invited = input.memberIds.filter((id) => id !== input.creatorId);
+      if (invited.length > 0) {
+        this.shared.owe(
+          { kind: "invite", channelId: input.id, actorId: input.creatorId, recipients: invited },
+          input.now,
+        );
+      }
       return { kind: "ok", value: this.joinedRecord(input.id, input.creatorId), events };
     });
   }
@@ -395,6 +402,10 @@ export class SqliteChannelStore implements ChannelStore {
         now,
       );
       const added = adding.map((id) => this.shared.member(channelId, id)).filter(isDefined);
+      const invited = adding.filter((id) => id !== actorId);
+      if (invited.length > 0) {
+        this.shared.owe({ kind: "invite", channelId, actorId, recipients: invited }, now);
+      }
       return { kind: "ok", value: added, events };
     });
   }

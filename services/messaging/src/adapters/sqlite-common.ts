@@ -1,3 +1,4 @@
+import { deferredTrace, type TraceOrigin } from "@parley/mesh";
 import type Database from "better-sqlite3";
 import type {
   ChannelEventPayload,
@@ -8,6 +9,7 @@ import type {
   MemberRecord,
   MemberRoleName,
   MessageRecord,
+  NotificationIntent,
   ReadStateRecord,
   StoredEvent,
 } from "../ports.js";
@@ -130,8 +132,13 @@ export class SqliteShared {
   private readonly bumpOffset;
   private readonly insertEvent;
   private readonly trimEvents;
+  private readonly insertOwed;
   /** Events appended by the write transaction in progress. */
   private appended: StoredEvent[] | undefined;
+  /** Whether the write in progress recorded owed notifications. */
+  private owedNow = false;
+  /** Where the write in progress was asked for (its trace, for what it owes). */
+  private origin: TraceOrigin;
   private readonly group: GroupCommit;
 
   constructor(
@@ -140,6 +147,7 @@ export class SqliteShared {
     private readonly retainEvents: number,
     onCommitted: CommitListener,
     busyTimeoutMs: number,
+    private readonly onOwed: () => void,
   ) {
     this.group = new GroupCommit(db, { busyTimeoutMs, onCommitted });
     this.channelStmt = db.prepare<[string], ChannelRow>(
@@ -164,6 +172,10 @@ export class SqliteShared {
       `INSERT INTO channel_events (channel_id, event_offset, epoch, event, created_at)
        VALUES (?, ?, ?, ?, ?)`,
     );
+    this.insertOwed = db.prepare<[string, string, number, number]>(
+      `INSERT INTO notification_outbox (intent, trace, created_at, next_attempt_at)
+       VALUES (?, ?, ?, ?)`,
+    );
     this.trimEvents = db.prepare<[string, number]>(
       "DELETE FROM channel_events WHERE channel_id = ? AND event_offset <= ?",
     );
@@ -178,14 +190,28 @@ export class SqliteShared {
    * durable.
    */
   write<T>(work: () => T): Promise<T> {
-    return this.group.run(() => {
+    let owed = false;
+    const origin = deferredTrace.origin();
+    const written = this.group.run(() => {
       const appended: StoredEvent[] = [];
       this.appended = appended;
+      this.owedNow = false;
+      this.origin = origin;
       try {
-        return { value: work(), events: appended };
+        const value = work();
+        owed = this.owedNow;
+        return { value, events: appended };
       } finally {
         this.appended = undefined;
+        this.owedNow = false;
+        this.origin = undefined;
       }
+    });
+    return written.then((value) => {
+      // Committed with notifications owed: the relay is told (a write that threw owes nothing,
+      // its savepoint undid the outbox row too).
+      if (owed) this.onOwed();
+      return value;
     });
   }
 
@@ -214,6 +240,17 @@ export class SqliteShared {
       unreadMentionCount: mentions,
       updatedAt: row.read_updated_at,
     };
+  }
+
+  /**
+   * Records notifications the write in progress owes, in its transaction: they are sent once it
+   * committed, by whichever instance's relay takes them first. Inside a write transaction only.
+   */
+  owe(intent: NotificationIntent, now: number): void {
+    if (!this.appended) throw new Error("notifications can only be owed inside write()");
+    const trace = JSON.stringify(deferredTrace.carrier(this.origin));
+    this.insertOwed.run(JSON.stringify(intent), trace, now, now);
+    this.owedNow = true;
   }
 
   /**

@@ -326,14 +326,23 @@ export class SqliteMessageStore implements MessageStore {
         { case: "messageCreated", message, thread },
         input.now,
       );
+      const directParticipants = channel.kind === "direct" ? [...channel.participantIds] : [];
+      if (tellsAnyoneBut(input.authorId, mentioned, threadParticipants, directParticipants)) {
+        this.shared.owe(
+          {
+            kind: "message",
+            channelId: input.channelId,
+            messageId: input.id,
+            mentioned,
+            threadParticipants,
+            directParticipants,
+          },
+          input.now,
+        );
+      }
       return {
         kind: "ok",
-        value: {
-          message,
-          created: true,
-          threadParticipants,
-          directParticipants: channel.kind === "direct" ? [...channel.participantIds] : [],
-        },
+        value: { message, created: true, threadParticipants, directParticipants },
         events: [event],
       };
     });
@@ -378,11 +387,21 @@ export class SqliteMessageStore implements MessageStore {
         if (!updated) throw new Error("message vanished inside its transaction");
         const message = toMessage(updated);
         const event = this.shared.append(channelId, { case: "messageEdited", message }, now);
-        return {
-          kind: "ok",
-          value: { message, newlyMentioned: mentioned.filter((id) => !before.has(id)) },
-          events: [event],
-        };
+        const newlyMentioned = mentioned.filter((id) => !before.has(id));
+        if (tellsAnyoneBut(authorId, newlyMentioned)) {
+          this.shared.owe(
+            {
+              kind: "message",
+              channelId,
+              messageId,
+              mentioned: newlyMentioned,
+              threadParticipants: [],
+              directParticipants: [],
+            },
+            now,
+          );
+        }
+        return { kind: "ok", value: { message, newlyMentioned }, events: [event] };
       },
     );
   }
@@ -518,4 +537,9 @@ export class SqliteMessageStore implements MessageStore {
       .all(viewerId, JSON.stringify([messageId]))
       .map((row) => ({ emoji: row.emoji, count: row.n, reactedByMe: row.mine === 1 }));
   }
+}
+
+/** Whether any of the audiences names someone other than `authorId` (who is never notified). */
+function tellsAnyoneBut(authorId: string, ...audiences: (readonly string[])[]): boolean {
+  return audiences.some((ids) => ids.some((id) => id !== authorId));
 }

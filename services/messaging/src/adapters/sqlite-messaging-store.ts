@@ -8,6 +8,7 @@ import { SqliteShared } from "./sqlite-common.js";
 import { SqliteEventLog } from "./sqlite-event-log.js";
 import { SqliteMessageStore } from "./sqlite-message-store.js";
 import { migrate } from "./sqlite-migrations.js";
+import { SqliteNotificationOutbox } from "./sqlite-notification-outbox.js";
 
 /** Messaging's one SQLite database, exposed as the store ports it implements. */
 export interface SqliteMessagingStore {
@@ -15,6 +16,8 @@ export interface SqliteMessagingStore {
   readonly messages: SqliteMessageStore;
   /** The event log and retention pruning. */
   readonly events: SqliteEventLog;
+  /** Notifications the writes owe, until the relay has sent them. */
+  readonly outbox: SqliteNotificationOutbox;
   /**
    * Closes the database (at once; the stores must not be used afterwards) and resolves once the
    * checkpointing worker, if any, has closed its connection too. Idempotent.
@@ -34,6 +37,8 @@ export interface SqliteMessagingStoreOptions {
    * (messaging publishes them from here). Must not throw.
    */
   readonly onCommitted?: CommitListener;
+  /** Told after a write that recorded owed notifications committed (the relay sends them). */
+  readonly onOwed?: () => void;
   /**
    * How long a write waits for another instance's write lock before failing (default 5 s; the
    * wait never blocks the event loop), and reads for a lock in the rare cases WAL needs one.
@@ -87,12 +92,14 @@ export function openSqliteMessagingStore(
       options.retainEvents,
       options.onCommitted ?? (() => {}),
       busyTimeoutMs,
+      options.onOwed ?? (() => {}),
     );
     const checkpointer = inMemory ? undefined : new WalCheckpointer(file, options.checkpointer);
     return {
       channels: new SqliteChannelStore(shared, options.maxMemberships),
       messages: new SqliteMessageStore(shared),
       events: new SqliteEventLog(shared),
+      outbox: new SqliteNotificationOutbox(shared),
       close: async () => {
         if (db.open) db.close();
         await checkpointer?.close();

@@ -169,6 +169,24 @@ export const MIGRATIONS: readonly string[] = [
   CREATE UNIQUE INDEX idempotency_keys_key ON idempotency_keys (author_id, key);
   CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at);
   `,
+  // 3: the notification outbox. A change that owes notifications (a message with mentions, a
+  // reply, a direct message, an invite) records them in its own transaction; the relay sends
+  // them to the notifications service and deletes them once it answered, retrying meanwhile.
+  `
+  CREATE TABLE notification_outbox (
+    id              INTEGER PRIMARY KEY,
+    -- JSON: what is owed (see NotificationIntent in ports.ts).
+    intent          TEXT NOT NULL,
+    -- JSON: the W3C trace context of the call that owed it ({} when it was not traced).
+    trace           TEXT NOT NULL,
+    created_at      INTEGER NOT NULL,
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL,
+    -- An instance sending it holds it until then; 0 when no one does.
+    claimed_until   INTEGER NOT NULL DEFAULT 0
+  ) STRICT;
+  CREATE INDEX notification_outbox_due ON notification_outbox (next_attempt_at);
+  `,
 ];
 
 /**

@@ -2,7 +2,6 @@ import { randomBytes, randomUUID } from "node:crypto";
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { MessagingService } from "@parley/gen/parley/messaging/v1/messaging_service_pb.js";
 import * as errors from "../errors.js";
-import { planInvite } from "../notifications.js";
 import { decodePageToken, encodePageToken } from "../page-token.js";
 import type { ChannelKindName } from "../ports.js";
 import { fromKindProto, toChannelProto, toJoinedChannelProto } from "../proto-mapping.js";
@@ -61,14 +60,6 @@ export function channelHandlers(kit: HandlerKit): ChannelMethods {
         { userId: user.id, channelId: result.value.channel.id, kind },
         "channel created",
       );
-      kit.notify(async () => [
-        planInvite({
-          channel: result.value.channel,
-          recipients: memberIds,
-          actorId: user.id,
-          actorName: await kit.nameOf(user.id),
-        }),
-      ]);
       return { channel: toJoinedChannelProto(result.value) };
     },
 

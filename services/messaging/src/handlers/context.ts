@@ -1,6 +1,5 @@
 import type { HandlerContext } from "@connectrpc/connect";
-import { type AuthenticatedUser, type DomainError, kUser, withDeadline } from "@parley/mesh";
-import type { BackgroundWork } from "../background-work.js";
+import { type AuthenticatedUser, type DomainError, kUser } from "@parley/mesh";
 import * as errors from "../errors.js";
 import type { EventPublisher } from "../event-publisher.js";
 import type { Hub } from "../live/hub.js";
@@ -15,8 +14,6 @@ import type {
   MessageRecord,
   MessageStore,
   MessageWriteRefusal,
-  Notifier,
-  OutgoingNotification,
   RateLimiter,
   SendRefusal,
   UserDirectory,
@@ -45,9 +42,6 @@ export interface MessagingServiceDeps {
   readonly presence: PresenceTracker;
   readonly typing: TypingThrottle;
   readonly users: UserDirectory;
-  readonly notifier: Notifier;
-  /** Where the notifications sent after an answer are tracked (see `Messaging.notificationsSent`). */
-  readonly background: BackgroundWork;
   /** Per-user limit on SendMessage; undefined switches it off. */
   readonly sendLimiter: RateLimiter | undefined;
   /** Back-pressure: SendMessage calls in hand on this instance, and their limit. */
@@ -76,7 +70,7 @@ export function isAdmin(user: AuthenticatedUser): boolean {
 
 /**
  * Helpers the handlers share: loading a channel under an access rule, mapping the store's
- * refusals to domain errors, and the after-commit steps (publish, notify).
+ * refusals to domain errors, resolving mentions.
  */
 export class HandlerKit {
   constructor(readonly deps: MessagingServiceDeps) {}
@@ -142,40 +136,6 @@ export class HandlerKit {
       this.deps.logger.warn({ err, ...context }, "mentions not resolved: user directory failed");
       return [];
     }
-  }
-
-  /** A display name for notification titles (falls back to the id). */
-  async nameOf(userId: string): Promise<string> {
-    try {
-      const found = await this.deps.users.lookupByIds([userId]);
-      return found.get(userId)?.username ?? userId;
-    } catch {
-      return userId;
-    }
-  }
-
-  /**
-   * Plans and sends notifications after the fact, without holding up the answer (planning may
-   * look names up in auth); failures are logged, never surfaced. They outlive the request: its
-   * deadline is dropped, and each call gets the client's own default.
-   */
-  notify(plan: () => Promise<readonly (OutgoingNotification | undefined)[]>): void {
-    const sending = withDeadline(undefined, async () => {
-      const planned = (await plan()).filter((n): n is OutgoingNotification => n !== undefined);
-      await Promise.all(
-        planned.map((notification) =>
-          this.deps.notifier
-            .notify(notification)
-            .catch((err: unknown) =>
-              this.deps.logger.warn(
-                { err, kind: notification.kind, channelId: notification.channelId },
-                "notification not delivered",
-              ),
-            ),
-        ),
-      );
-    }).catch((err: unknown) => this.deps.logger.warn({ err }, "notifications not planned"));
-    this.deps.background.add(sending);
   }
 
   /** Messages as the caller sees them (reactions relative to the caller). */

@@ -1,7 +1,6 @@
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { MessagingService } from "@parley/gen/parley/messaging/v1/messaging_service_pb.js";
 import * as errors from "../errors.js";
-import { planInvite } from "../notifications.js";
 import { decodePageToken, encodePageToken } from "../page-token.js";
 import type { MemberCursor } from "../ports.js";
 import { fromRoleProto, toJoinedChannelProto, toMemberProto } from "../proto-mapping.js";
@@ -43,16 +42,6 @@ export function membershipHandlers(kit: HandlerKit): MembershipMethods {
       await kit.requireKnownUsers(ids);
       const result = await channels.addMembers(req.channelId, ids, user.id, kit.now());
       if (result.kind !== "ok") throw refusal(result, user.id);
-      if (result.value.length > 0) {
-        kit.notify(async () => [
-          planInvite({
-            channel,
-            recipients: result.value.map((m) => m.userId),
-            actorId: user.id,
-            actorName: await kit.nameOf(user.id),
-          }),
-        ]);
-      }
       return { added: result.value.map(toMemberProto) };
     },
 

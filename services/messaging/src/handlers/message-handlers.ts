@@ -10,8 +10,7 @@ import { isReactionEmoji } from "../emoji.js";
 import * as errors from "../errors.js";
 import { MAX_REACTION_EMOJIS } from "../limits.js";
 import { newMessageId } from "../message-id.js";
-import { planMessageNotifications } from "../notifications.js";
-import type { ChannelRecord, HistoryAnchor, MessageRecord } from "../ports.js";
+import type { HistoryAnchor, MessageRecord } from "../ports.js";
 import { toMessageProto, toReactionProtos } from "../proto-mapping.js";
 import { type HandlerKit, isAdmin, refusal, signedIn } from "./context.js";
 
@@ -49,33 +48,6 @@ function seqOf(value: bigint): number {
 export function messageHandlers(kit: HandlerKit): MessageMethods {
   const { messages, logger } = kit.deps;
 
-  function notifyAbout(
-    message: MessageRecord,
-    channel: ChannelRecord,
-    audience: {
-      mentioned: readonly string[];
-      threadParticipants: readonly string[];
-      directParticipants: readonly string[];
-    },
-  ): void {
-    if (
-      audience.mentioned.length +
-        audience.threadParticipants.length +
-        audience.directParticipants.length ===
-      0
-    ) {
-      return;
-    }
-    kit.notify(async () =>
-      planMessageNotifications({
-        message,
-        channel,
-        authorName: await kit.nameOf(message.authorId),
-        ...audience,
-      }),
-    );
-  }
-
   async function reactionsFor(message: MessageRecord, viewerId: string) {
     if (message.deletedAt !== null) return [];
     return (await messages.reactionsOf([message.id], viewerId)).get(message.id) ?? [];
@@ -87,10 +59,9 @@ export function messageHandlers(kit: HandlerKit): MessageMethods {
     const requestHash = sendRequestHash(req.channelId, threadRootId ?? "", req.text);
     // A retry of a stored message is answered from the store: no rate limit, no lookups.
     const retry = (await messages.findIdempotencyKey(user.id, key)) !== undefined;
-    let channel: ChannelRecord | undefined;
     let mentionCandidates: string[] = [];
     if (!retry) {
-      ({ channel } = await kit.asMember(req.channelId, user));
+      await kit.asMember(req.channelId, user);
       if (kit.deps.sendLimiter) {
         const decision = await kit.deps.sendLimiter.take(`send:${user.id}`);
         if (!decision.allowed) throw errors.tooManyMessages(decision.retryAfterMs);
@@ -119,18 +90,11 @@ export function messageHandlers(kit: HandlerKit): MessageMethods {
     }
     // The author's read position moved to this message: every instance tells the author's
     // streams from the message_created event itself (Hub), no read_state_changed is published.
+    // The notifications it owes were recorded with it; the relay sends them.
     logger.debug(
       { userId: user.id, channelId: req.channelId, seq: sent.message.seq },
       "message sent",
     );
-    channel ??= await kit.deps.channels.getChannel(req.channelId);
-    if (channel) {
-      notifyAbout(sent.message, channel, {
-        mentioned: sent.message.mentionedUserIds,
-        threadParticipants: sent.threadParticipants,
-        directParticipants: sent.directParticipants,
-      });
-    }
     return { message: toMessageProto(sent.message) };
   }
 
@@ -171,7 +135,7 @@ export function messageHandlers(kit: HandlerKit): MessageMethods {
 
     async editMessage(req, ctx) {
       const user = signedIn(ctx);
-      const { channel } = await kit.asMember(req.channelId, user);
+      await kit.asMember(req.channelId, user);
       const mentionCandidates = await kit.mentions(req.text, {
         userId: user.id,
         channelId: req.channelId,
@@ -185,12 +149,8 @@ export function messageHandlers(kit: HandlerKit): MessageMethods {
         kit.now(),
       );
       if (result.kind !== "ok") throw refusal(result, user.id);
-      const { message, newlyMentioned } = result.value;
-      notifyAbout(message, channel, {
-        mentioned: newlyMentioned,
-        threadParticipants: [],
-        directParticipants: [],
-      });
+      // The newly mentioned are owed a notification, recorded with the edit (the relay sends it).
+      const { message } = result.value;
       return { message: toMessageProto(message, await reactionsFor(message, user.id)) };
     },
 

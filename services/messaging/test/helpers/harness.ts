@@ -2,6 +2,8 @@ import { randomUUID } from "node:crypto";
 import {
   type CallOptions,
   type Client,
+  Code,
+  ConnectError,
   createClient,
   createRouterTransport,
   type Interceptor,
@@ -85,7 +87,13 @@ export class RecordingNotifier implements Notifier {
   readonly sent: OutgoingNotification[] = [];
   /** The ambient deadline each notify() ran under (undefined: none), in order. */
   readonly deadlines: (number | undefined)[] = [];
+  /** While true, notify() fails as an unreachable notifications service does. */
+  down = false;
+  /** Every notify() call, taken or not. */
+  calls = 0;
   async notify(notification: OutgoingNotification): Promise<void> {
+    this.calls++;
+    if (this.down) throw new ConnectError("notifications is down", Code.Unavailable);
     this.sent.push(notification);
     this.deadlines.push(currentDeadline());
   }
