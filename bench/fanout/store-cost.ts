@@ -12,9 +12,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { openSqliteMessagingStore } from "../../services/messaging/src/adapters/sqlite-messaging-store.js";
-import { encodeChannelEvent } from "../../services/messaging/src/event-codec.js";
 import { newMessageId } from "../../services/messaging/src/message-id.js";
+import { createBenchChannel, openBenchStore } from "./store-setup.js";
 
 interface Setup {
   readonly file: string;
@@ -34,20 +33,9 @@ async function main(): Promise<void> {
   }
   const dir = mkdtempSync(join(tmpdir(), "parley-store-cost-"));
   const file = join(dir, "messaging.db");
-  const store = open(file);
+  const store = openBenchStore(file);
   const members = Array.from({ length: 27 }, () => randomUUID());
-  const channelId = randomUUID();
-  const created = await store.channels.createChannel({
-    id: channelId,
-    kind: "public",
-    name: "cost",
-    topic: "",
-    creatorId: members[0]!,
-    memberIds: members.slice(1),
-    epoch: "e1",
-    now: Date.now(),
-  });
-  if (created.kind !== "ok") throw new Error(`createChannel: ${created.kind}`);
+  const channelId = await createBenchChannel(store, "cost", members);
   store.close();
   const setup: Setup = { file, channelId, members };
   const peers = Array.from({ length: processes - 1 }, () =>
@@ -62,16 +50,8 @@ async function main(): Promise<void> {
   rmSync(dir, { recursive: true, force: true });
 }
 
-function open(file: string) {
-  return openSqliteMessagingStore(file, {
-    encode: encodeChannelEvent,
-    retainEvents: 1000,
-    maxMemberships: 2000,
-  });
-}
-
 async function measure(setup: Setup, label: string): Promise<void> {
-  const store = open(setup.file);
+  const store = openBenchStore(setup.file);
   const { channelId, members } = setup;
   const sender = async (take: () => number) => {
     for (let i = take(); i >= 0; i = take()) {

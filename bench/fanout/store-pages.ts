@@ -14,9 +14,8 @@ import { closeSync, mkdtempSync, openSync, readSync, rmSync, statSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import { openSqliteMessagingStore } from "../../services/messaging/src/adapters/sqlite-messaging-store.js";
-import { encodeChannelEvent } from "../../services/messaging/src/event-codec.js";
 import { newMessageId } from "../../services/messaging/src/message-id.js";
+import { createBenchChannel, openBenchStore } from "./store-setup.js";
 
 const WAL_HEADER = 32;
 const PAGE = 4096;
@@ -24,30 +23,11 @@ const FRAME = 24 + PAGE;
 
 const dir = mkdtempSync(join(tmpdir(), "parley-store-pages-"));
 const file = join(dir, "messaging.db");
-const store = openSqliteMessagingStore(file, {
-  encode: encodeChannelEvent,
-  retainEvents: 1000,
-  maxMemberships: 2000,
-  // No checkpoints during the run (see the reader below): the WAL only grows.
-  checkpointer: { intervalMs: 2 ** 31 - 1 },
-});
+// No checkpoints during the run (see the reader below): the WAL only grows.
+const store = openBenchStore(file, { checkpointer: { intervalMs: 2 ** 31 - 1 } });
 const members = Array.from({ length: 8 }, () => randomUUID());
 const channels: string[] = [];
-for (let c = 0; c < 50; c++) {
-  const id = randomUUID();
-  const created = await store.channels.createChannel({
-    id,
-    kind: "public",
-    name: `pages-${c}`,
-    topic: "",
-    creatorId: members[0]!,
-    memberIds: members.slice(1),
-    epoch: "e1",
-    now: Date.now(),
-  });
-  if (created.kind !== "ok") throw new Error(`createChannel: ${created.kind}`);
-  channels.push(id);
-}
+for (let c = 0; c < 50; c++) channels.push(await createBenchChannel(store, `pages-${c}`, members));
 const send = async (i: number) => {
   const now = Date.now();
   const result = await store.messages.sendMessage({
