@@ -104,6 +104,7 @@ export class NotificationRelay {
     if (owed.length === 0) return 0;
     const done: number[] = [];
     const retry: { id: number; at: number }[] = [];
+    let firstError: unknown;
     await Promise.all(
       owed.map(async (item) => {
         try {
@@ -119,15 +120,18 @@ export class NotificationRelay {
             done.push(item.id);
             return;
           }
-          const at = now + retryDelayMs(item.attempts);
-          this.#deps.logger.warn(
-            { err, ...describe(item), attempts: item.attempts + 1, retryAt: new Date(at) },
-            "notification not delivered yet: will retry",
-          );
-          retry.push({ id: item.id, at });
+          firstError ??= err;
+          retry.push({ id: item.id, at: now + retryDelayMs(item.attempts) });
         }
       }),
     );
+    if (retry.length > 0) {
+      // One line per round, not per notification: an outage would otherwise flood the log.
+      this.#deps.logger.warn(
+        { err: firstError, notifications: retry.length, firstRetryAt: new Date(earliest(retry)) },
+        "notifications not delivered yet: will retry",
+      );
+    }
     await outbox.settle(done, retry);
     return owed.length;
   }
@@ -185,6 +189,10 @@ export class NotificationRelay {
 /** The wait before try `attempts + 2`: 5 s, 10 s, 20 s, … at most 10 min. */
 export function retryDelayMs(attempts: number): number {
   return Math.min(MAX_RETRY_MS, FIRST_RETRY_MS * 2 ** Math.min(attempts, 20));
+}
+
+function earliest(retry: readonly { readonly at: number }[]): number {
+  return Math.min(...retry.map((r) => r.at));
 }
 
 function describe(item: OwedNotification): Record<string, unknown> {

@@ -25,7 +25,7 @@ test("a notification the notifications service could not take is retried until i
   t.is(h.notifier.calls, 2, "tried once (after the invite)");
   t.deepEqual(h.notifier.sent, []);
   t.true(
-    h.logger.lines.some((l) => l.message === "notification not delivered yet: will retry"),
+    h.logger.lines.some((l) => l.message === "notifications not delivered yet: will retry"),
     "the failure is logged",
   );
 
