@@ -23,6 +23,16 @@ export class FakeClock implements Clock {
   }
 }
 
+/**
+ * A {@link FakeClock} that starts at 2030-01-01 12:00 UTC unless told otherwise: a fixed instant
+ * for services whose tests never meet the mesh's real-time token checks (auth, messaging).
+ */
+export class FakeClock2030 extends FakeClock {
+  constructor(ms = Date.UTC(2030, 0, 1, 12, 0, 0)) {
+    super(ms);
+  }
+}
+
 /** A logger that keeps every line, to assert what is (and is not) logged. */
 export class MemoryLogger implements StructuredLogger {
   readonly lines: { level: string; fields: object; message: string }[] = [];

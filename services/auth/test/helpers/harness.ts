@@ -10,7 +10,11 @@ import { AuthService } from "@parley/gen/parley/auth/v1/auth_service_pb.js";
 import { DomainError, kClientAddress, kUser } from "@parley/mesh";
 import type { ExecutionContext } from "ava";
 import { cheapHasher } from "../../../../test/support/auth-e2e.js";
-import { MemoryLogger, FakeClock as SharedFakeClock } from "../../../../test/support/fakes.js";
+import { FakeClock2030 as FakeClock, MemoryLogger } from "../../../../test/support/fakes.js";
+
+/** The shared fake clock, starting at 2030-01-01 12:00 UTC unless told otherwise. */
+export { FakeClock };
+
 import { LoggingMailer } from "../../src/adapters/logging-mailer.js";
 import { type Auth, type CreateAuthOptions, createAuth } from "../../src/auth-module.js";
 import { type AuthConfig, loadAuthConfig } from "../../src/config.js";
@@ -18,13 +22,6 @@ import { type AuthConfig, loadAuthConfig } from "../../src/config.js";
 export { cheapHasher } from "../../../../test/support/auth-e2e.js";
 export { MemoryLogger, tempDir } from "../../../../test/support/fakes.js";
 export { rejection } from "../../../../test/support/outcomes.js";
-
-/** The shared fake clock, starting at 2030-01-01 12:00 UTC unless told otherwise. */
-export class FakeClock extends SharedFakeClock {
-  constructor(ms = Date.UTC(2030, 0, 1, 12, 0, 0)) {
-    super(ms);
-  }
-}
 
 /** Defaults with an in-memory database; `env` goes through the real config loader. */
 export function testConfig(

@@ -19,7 +19,11 @@ import {
   type PubSub,
 } from "@parley/mesh";
 import type { ExecutionContext } from "ava";
-import { MemoryLogger, FakeClock as SharedFakeClock } from "../../../../test/support/fakes.js";
+import { FakeClock2030 as FakeClock, MemoryLogger } from "../../../../test/support/fakes.js";
+
+/** The shared fake clock, starting at 2030-01-01 12:00 UTC unless told otherwise. */
+export { FakeClock };
+
 import { StreamReader } from "../../../../test/support/stream-reader.js";
 import { loadMessagingConfig, type MessagingConfig } from "../../src/config.js";
 import {
@@ -37,13 +41,6 @@ import type {
 
 export { MemoryLogger, tempDir } from "../../../../test/support/fakes.js";
 export { rejection } from "../../../../test/support/outcomes.js";
-
-/** The shared fake clock, starting at 2030-01-01 12:00 UTC unless told otherwise. */
-export class FakeClock extends SharedFakeClock {
-  constructor(ms = Date.UTC(2030, 0, 1, 12, 0, 0)) {
-    super(ms);
-  }
-}
 
 /** Auth as messaging sees it: a fixed set of accounts; can be made to fail. */
 export class FakeDirectory implements UserDirectory {
