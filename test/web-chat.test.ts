@@ -1,5 +1,5 @@
 import test from "ava";
-import type { Page } from "playwright-core";
+import type { Page, Route } from "playwright-core";
 import {
   ConsoleGuard,
   launchBrowser,
@@ -25,7 +25,23 @@ async function send(page: Page, text: string) {
   await box.press("Enter");
 }
 
-test("two people chat in real browsers: register, channel, live messages both ways, edit, delete, reaction, thread, typing, reload, offline and back, DM, unread, keyboard, phone width", async (t) => {
+/** What a message shows while it is not sent yet. */
+const NOT_SENT = /Sending…|Not sent yet/;
+
+/** The pending messages the page keeps in localStorage, as `<text> <idempotency key>`. */
+function keptMessages(page: Page): Promise<string[]> {
+  return page.evaluate(() =>
+    Object.keys(localStorage)
+      .filter((name) => name.startsWith("parley.pending."))
+      .flatMap((name) => JSON.parse(localStorage.getItem(name) ?? "{}").messages ?? [])
+      .map((m: { text: string; key: string }) => `${m.text} ${m.key}`),
+  );
+}
+
+const SUBSCRIBE = /\/parley\.messaging\.v1\.MessagingService\/Subscribe$/;
+const SEND_MESSAGE = /\/parley\.messaging\.v1\.MessagingService\/SendMessage$/;
+
+test("two people chat in real browsers: register, channel, live messages both ways, edit, delete, reaction, thread, typing, reload, offline and back, pending messages kept through a reload, DM, unread, keyboard, phone width", async (t) => {
   t.timeout(5 * 60_000);
   const { baseUrl } = await startWebServer(t);
   const browser = await launchBrowser(t);
@@ -215,6 +231,60 @@ test("two people chat in real browsers: register, channel, live messages both wa
     await message(b, "#general", "Written offline")
       .getByText(/Sending…|Not sent yet/)
       .waitFor({ state: "detached" });
+
+    // Pending messages are kept through a reload (localStorage, under their idempotency keys):
+    // Bob writes two offline; back online, the stream cannot reconnect and the first one reaches
+    // the server but its answer is lost; he reloads while SendMessage still fails. After the reload
+    // the first shows once (the history has it, under its key) and the second is still pending;
+    // when Parley is back it goes out. The server holds each once, in order.
+    const first = "Kept through a reload, 1";
+    const second = "Kept through a reload, 2";
+    let reachServer = true;
+    const answerLost = async (route: Route) => {
+      if (reachServer) await route.fetch(); // stored by the server…
+      await route.abort("connectionreset"); // …but the answer never comes back
+    };
+    const refused = (route: Route) => route.abort("connectionreset");
+    await guard.allowNetworkErrors(async () => {
+      await bob.context.setOffline(true);
+      await b.getByText("Reconnecting…", { exact: true }).waitFor();
+      await send(b, first);
+      await send(b, second);
+      await message(b, "#general", second).getByText(NOT_SENT).waitFor();
+      await b.route(SUBSCRIBE, refused);
+      await b.route(SEND_MESSAGE, answerLost);
+      await bob.context.setOffline(false);
+      await message(a, "#general", first).waitFor(); // stored, Bob never heard back
+      reachServer = false;
+      const kept = await keptMessages(b);
+      t.deepEqual(
+        kept.map((m) => m.slice(0, first.length)),
+        [first, second],
+      );
+      await b.unroute(SUBSCRIBE, refused);
+      await b.reload();
+      await message(b, "#general", second).getByText(NOT_SENT).waitFor();
+      await message(b, "#general", first).waitFor();
+      await message(b, "#general", first).getByText(NOT_SENT).waitFor({ state: "detached" });
+      t.is(await message(b, "#general", first).count(), 1, "in the history once, not also pending");
+      t.deepEqual(await keptMessages(b), kept.slice(1), "the second kept under the same key");
+      await b.unroute(SEND_MESSAGE, answerLost);
+      await bob.context.setOffline(true);
+      await bob.context.setOffline(false);
+      await message(a, "#general", second).waitFor();
+      await message(b, "#general", second).getByText(NOT_SENT).waitFor({ state: "detached" });
+    });
+    t.deepEqual(await keptMessages(b), []);
+    await a.reload(); // what the server holds
+    await message(a, "#general", second).waitFor();
+    t.deepEqual(
+      await messages(a, "#general")
+        .getByRole("listitem")
+        .filter({ hasText: "Kept through a reload" })
+        .evaluateAll((items) => items.map((li) => li.textContent?.match(/reload, \d/)?.[0])),
+      ["reload, 1", "reload, 2"],
+      "each once, in the order written",
+    );
 
     // A direct message, with an unread badge for Alice while she is elsewhere.
     await b.getByRole("button", { name: "New direct message" }).click();

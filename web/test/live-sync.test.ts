@@ -3,8 +3,11 @@ import { MessagingService } from "@parley/gen/parley/messaging/v1/messaging_serv
 import { QueryClient } from "@tanstack/react-query";
 import test from "ava";
 import { LiveSync } from "../src/app/live-sync.js";
+import { storagePendingStore } from "../src/lib/pending-store.js";
 import { SessionManager } from "../src/lib/session-manager.js";
+import { CH } from "./support/events.js";
 import { MemoryStore } from "./support/sessions.js";
+import { MemoryStorage } from "./support/storage.js";
 
 /** A LiveSync as the app makes one at sign-in (never started: no stream is needed here). */
 function signIn(selfUserId: string): LiveSync {
@@ -37,4 +40,28 @@ test("unsent drafts belong to one signed-in session: the next person starts with
   t.is(ada.drafts.get("c2/"), undefined);
   t.deepEqual([...ada.drafts], [["c1/", "only for Ada's eyes"]]);
   t.deepEqual([...bob.drafts], [["c2/", "Bob's"]]);
+});
+
+test("unconfirmed messages are kept in localStorage per person: the next person signing in gets none", (t) => {
+  const storage = new MemoryStorage();
+  Object.defineProperty(globalThis, "localStorage", { value: storage, configurable: true });
+  t.teardown(() => Reflect.deleteProperty(globalThis, "localStorage"));
+  // Ada's message, refused before her last reload (failed: restoring it sends nothing).
+  storagePendingStore(() => storage, "u1").put({
+    key: "00000000-0000-4000-8000-000000000001",
+    channelId: CH,
+    threadRootId: "",
+    text: "only for Ada's eyes",
+    createdAt: Date.now(),
+    failed: "This channel is archived.",
+  });
+  const bob = signIn("u2");
+  bob.sendQueue.restore();
+  t.deepEqual(bob.sendQueue.pending(CH), []);
+  const ada = signIn("u1");
+  ada.sendQueue.restore();
+  t.deepEqual(
+    ada.sendQueue.pending(CH).map((p) => [p.text, p.state]),
+    [["only for Ada's eyes", "failed"]],
+  );
 });

@@ -14,6 +14,7 @@ import type {
 import type { Query, QueryClient } from "@tanstack/react-query";
 import { applySubscribed, applyToChannels } from "../lib/channel-list.js";
 import { LiveConnection, type LiveStatus } from "../lib/live-connection.js";
+import { type PendingStore, storagePendingStore } from "../lib/pending-store.js";
 import { SendQueue } from "../lib/send-queue.js";
 import type { SessionManager } from "../lib/session-manager.js";
 import type { SubscribedOutcome } from "../lib/stream-positions.js";
@@ -36,6 +37,8 @@ export interface LiveSyncDeps {
   readonly session: SessionManager;
   /** The signed-in person's id. */
   readonly selfUserId: string;
+  /** Where this person's unconfirmed messages are kept; by default `localStorage`. */
+  readonly pendingStore?: PendingStore;
 }
 
 /**
@@ -77,6 +80,8 @@ export class LiveSync {
       onSent: (message) => this.#addMessage(message),
       isOnline: () => navigator.onLine,
       newKey: randomUuid,
+      store:
+        deps.pendingStore ?? storagePendingStore(() => globalThis.localStorage, deps.selfUserId),
     });
     this.connection = new LiveConnection({
       open: (positions, signal) => this.#events(positions, signal),
@@ -104,6 +109,8 @@ export class LiveSync {
     window.addEventListener("online", this.#onOnline);
     window.addEventListener("offline", this.#onOffline);
     void this.connection.start();
+    // What this person sent before a reload (or their last visit) and was not confirmed.
+    this.sendQueue.restore();
   }
 
   stop(): void {

@@ -5,6 +5,7 @@ import type { Message } from "@parley/gen/parley/messaging/v1/message_pb.js";
 import { MessagingService } from "@parley/gen/parley/messaging/v1/messaging_service_pb.js";
 import { useQueryClient } from "@tanstack/react-query";
 import { useEffect, useLayoutEffect, useMemo, useRef, useSyncExternalStore } from "react";
+import { useLiveSync } from "../app/context.js";
 import { useLive, usePending, usePresence, useSelfId } from "../app/hooks.js";
 import { channelsKey, olderPageParam, timelineInput } from "../app/queries.js";
 import { setReadState } from "../lib/channel-list.js";
@@ -51,6 +52,15 @@ export function Timeline({
   const messages = useMemo(() => flattenTimeline(query.data), [query.data]);
   const root = threadRootOf(query.data);
   const pending = usePending(channelId, threadRootId);
+  const { sendQueue } = useLiveSync();
+  // A pending message the history already holds was stored (before a reload, its answer lost).
+  useEffect(() => {
+    for (const item of pending) {
+      if (messages.some((m) => m.idempotencyKey === item.key && m.authorUserId === selfId)) {
+        sendQueue.confirm(item.key);
+      }
+    }
+  }, [pending, messages, selfId, sendQueue]);
   const authors = useMemo(
     () => [...new Set([...(root ? [root] : []), ...messages].map((m) => m.authorUserId))],
     [messages, root],

@@ -1,6 +1,8 @@
+import { Code, ConnectError } from "@connectrpc/connect";
 import type { Message } from "@parley/gen/parley/messaging/v1/message_pb.js";
 import { type BackoffPolicy, backoffDelay, DEFAULT_BACKOFF } from "./backoff.js";
 import { describeError, isRetryable, retryAfterMs } from "./errors.js";
+import type { KeptMessage, PendingStore } from "./pending-store.js";
 import { realTimers, type Timers } from "./timers.js";
 
 /**
@@ -42,6 +44,8 @@ export interface SendQueueDeps {
   /** navigator.onLine in the app: offline, nothing is tried until {@link SendQueue.online}. */
   isOnline(): boolean;
   newKey(): string;
+  /** Keeps the pending messages across reloads (see {@link SendQueue.restore}); none: memory only. */
+  readonly store?: PendingStore;
   readonly timers?: Timers;
   readonly random?: () => number;
   readonly now?: () => number;
@@ -58,12 +62,20 @@ interface Lane {
 const EMPTY: readonly PendingMessage[] = Object.freeze([]);
 
 /**
+ * How long a kept message may be sent again by itself: the server remembers idempotency keys for
+ * at least 24 hours (messaging_service.proto), and this leaves an hour to spare.
+ */
+export const RESEND_WINDOW_MS = 23 * 60 * 60_000;
+const TOO_OLD = "It waited more than a day, so it may already be in the conversation.";
+
+/**
  * Optimistic sending. A message shows at once as pending, then is sent with a fresh idempotency
  * key; passing failures are retried with backoff (and after the browser comes back online) under
  * the same key, so the server stores it once however many tries it takes. Messages of one
  * conversation (channel or thread) go out one at a time, in the order they were written.
  * A message leaves the queue when SendMessage answers or when its `message_created` event
- * arrives first ({@link confirm}), whichever comes first.
+ * arrives first ({@link confirm}), whichever comes first. With a store, the queue keeps what it
+ * holds there until then, and {@link restore} takes it back after a reload.
  */
 export class SendQueue {
   readonly #deps: SendQueueDeps;
@@ -91,14 +103,52 @@ export class SendQueue {
       attempts: 0,
     };
     this.#items.set(item.key, item);
+    this.#keep(item);
     this.#lane(item).queue.push(item.key);
     this.#changed();
     this.#pump(laneKey(item));
     return item;
   }
 
+  /**
+   * Takes back what the store kept (sent before a reload, or before this person last left this
+   * browser) and sends the pending messages again, oldest first in each conversation, each under
+   * the key it was first sent with: one the server already stored is answered with the original,
+   * not stored twice. Failed ones stay failed. One older than {@link RESEND_WINDOW_MS} becomes
+   * failed: the server may have forgotten its key, so the person decides (Retry or Discard).
+   */
+  restore(): void {
+    const now = this.#deps.now?.() ?? Date.now();
+    const kept = [...(this.#deps.store?.load() ?? [])].sort((a, b) => a.createdAt - b.createdAt);
+    const lanes = new Set<string>();
+    for (const message of kept) {
+      if (this.#items.has(message.key)) continue;
+      const error =
+        message.failed ?? (now - message.createdAt > RESEND_WINDOW_MS ? TOO_OLD : undefined);
+      const item: PendingMessage = {
+        key: message.key,
+        channelId: message.channelId,
+        threadRootId: message.threadRootId,
+        text: message.text,
+        createdAt: message.createdAt,
+        state: error === undefined ? "sending" : "failed",
+        attempts: 0,
+        error,
+      };
+      this.#items.set(item.key, item);
+      if (error !== undefined) continue;
+      this.#lane(item).queue.push(item.key);
+      lanes.add(laneKey(item));
+    }
+    if (kept.length === 0) return;
+    this.#changed();
+    for (const lane of lanes) this.#pump(lane);
+  }
+
   /** The server has the message with this idempotency key (seen on the stream). */
   confirm(key: string): void {
+    // Also when this queue does not hold it: another tab of this person may have kept it.
+    this.#deps.store?.remove(key);
     const item = this.#items.get(key);
     if (!item) return;
     this.#items.delete(key);
@@ -120,7 +170,9 @@ export class SendQueue {
   retry(key: string): void {
     const item = this.#items.get(key);
     if (!item || item.state !== "failed") return;
-    this.#items.set(key, { ...item, state: "sending", error: undefined });
+    const next: PendingMessage = { ...item, state: "sending", error: undefined };
+    this.#items.set(key, next);
+    this.#keep(next);
     this.#lane(item).queue.push(key);
     this.#changed();
     this.#pump(laneKey(item));
@@ -131,6 +183,7 @@ export class SendQueue {
     const item = this.#items.get(key);
     if (!item || item.state !== "failed") return;
     this.#items.delete(key);
+    this.#deps.store?.remove(key);
     this.#changed();
   }
 
@@ -144,7 +197,10 @@ export class SendQueue {
     }
   }
 
-  /** Signing out: stop trying and forget everything. */
+  /**
+   * Signing out: stop trying and forget everything in memory. The store keeps this person's
+   * pending messages, for their next sign-in on this browser.
+   */
   stop(): void {
     this.#stopped = true;
     for (const lane of this.#lanes.values()) {
@@ -193,6 +249,7 @@ export class SendQueue {
       .then(
         (message) => {
           lane.busy = false;
+          this.#deps.store?.remove(head);
           if (this.#stopped) return;
           lane.queue.shift();
           if (this.#items.delete(head)) this.#changed();
@@ -209,9 +266,13 @@ export class SendQueue {
             return;
           }
           const { message } = describeError(err);
-          if (!isRetryable(err)) {
+          // `unauthenticated`: the session is ending (the sign-in screen comes next). The message
+          // stays pending, to go out after the next sign-in, rather than failed.
+          if (!isRetryable(err) && ConnectError.from(err).code !== Code.Unauthenticated) {
             lane.queue.shift();
             this.#update(head, { state: "failed", error: message });
+            const failed = this.#items.get(head);
+            if (failed) this.#keep(failed);
             this.#pump(key);
             return;
           }
@@ -238,6 +299,13 @@ export class SendQueue {
       this.#lanes.set(key, lane);
     }
     return lane;
+  }
+
+  /** Into the store: what it takes to send it again after a reload, and whether it failed. */
+  #keep(item: PendingMessage): void {
+    const { key, channelId, threadRootId, text, createdAt } = item;
+    const kept: KeptMessage = { key, channelId, threadRootId, text, createdAt };
+    this.#deps.store?.put(item.state === "failed" ? { ...kept, failed: item.error ?? "" } : kept);
   }
 
   #update(key: string, change: Partial<PendingMessage>): void {
