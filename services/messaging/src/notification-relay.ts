@@ -158,6 +158,7 @@ export class NotificationRelay {
     if (intent.kind === "invite") {
       const invite = planInvite({
         channel,
+        offset: intent.offset,
         recipients: intent.recipients,
         actorId: intent.actorId,
         actorName: await this.#nameOf(intent.actorId),

@@ -58,9 +58,13 @@ export function planMessageNotifications(audience: MessageAudience): OutgoingNot
   return planned;
 }
 
-/** The invite notification for people added to a channel. */
+/**
+ * The invite notification for people added to a channel. Its key names the membership change
+ * (`offset`), so someone removed and added again is told again, while a retried notify is not.
+ */
 export function planInvite(input: {
   readonly channel: ChannelRecord;
+  readonly offset: number;
   readonly recipients: readonly string[];
   readonly actorId: string;
   readonly actorName: string;
@@ -68,7 +72,7 @@ export function planInvite(input: {
   const recipients = input.recipients.filter((id) => id !== input.actorId);
   if (recipients.length === 0) return undefined;
   return {
-    idempotencyKey: `invite:${input.channel.id}`,
+    idempotencyKey: `invite:${input.channel.id}:${input.offset}`,
     recipientIds: recipients,
     kind: "invite",
     title: clip(`${input.actorName} added you to #${input.channel.name}`, TITLE_MAX),

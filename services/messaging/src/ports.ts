@@ -534,6 +534,8 @@ export type NotificationIntent =
   | {
       readonly kind: "invite";
       readonly channelId: string;
+      /** The offset of the membership change that invited them: one invite, one key. */
+      readonly offset: number;
       readonly actorId: string;
       readonly recipients: readonly string[];
     };

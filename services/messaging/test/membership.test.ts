@@ -62,6 +62,16 @@ test("private channels cannot be joined, only added to; members of any role may 
     h.notifier.to(carol.id).map((n) => n.kind),
     ["invite"],
   );
+  // Removed and added again: told again, under a key of its own (Notify remembers keys 8 days).
+  await h.client.removeMember({ channelId: channel.id, userId: carol.id }, owner.call);
+  await h.client.addMembers({ channelId: channel.id, userIds: [carol.id] }, member.call);
+  await h.messaging.notificationsSent();
+  const invites = h.notifier.to(carol.id);
+  t.deepEqual(
+    invites.map((n) => n.kind),
+    ["invite", "invite"],
+  );
+  t.not(invites[0]?.idempotencyKey, invites[1]?.idempotencyKey);
 
   const notMember = await rejection(() =>
     h.client.addMembers({ channelId: channel.id, userIds: [dave.id] }, outsider.call),

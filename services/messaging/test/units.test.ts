@@ -217,9 +217,15 @@ test("notification planning: one per person, mention before direct before reply,
   t.is(planned[0]?.title, "alice mentioned you in a direct message");
   t.is(planned[0]?.link, "/channels/c?message=m&thread=r");
   t.is(
-    planInvite({ channel, recipients: ["a"], actorId: "a", actorName: "alice" }),
+    planInvite({ channel, offset: 7, recipients: ["a"], actorId: "a", actorName: "alice" }),
     undefined,
     "nobody is invited by themselves",
+  );
+  t.is(
+    planInvite({ channel, offset: 7, recipients: ["b"], actorId: "a", actorName: "alice" })
+      ?.idempotencyKey,
+    `invite:${channel.id}:7`,
+    "an invite's key names the membership change that made it",
   );
 });
 

@@ -217,7 +217,13 @@ export class SqliteChannelStore implements ChannelStore {
       const invited = input.memberIds.filter((id) => id !== input.creatorId);
       if (invited.length > 0) {
         this.shared.owe(
-          { kind: "invite", channelId: input.id, actorId: input.creatorId, recipients: invited },
+          {
+            kind: "invite",
+            channelId: input.id,
+            offset: lastOffset(events),
+            actorId: input.creatorId,
+            recipients: invited,
+          },
           input.now,
         );
       }
@@ -404,7 +410,10 @@ export class SqliteChannelStore implements ChannelStore {
       const added = adding.map((id) => this.shared.member(channelId, id)).filter(isDefined);
       const invited = adding.filter((id) => id !== actorId);
       if (invited.length > 0) {
-        this.shared.owe({ kind: "invite", channelId, actorId, recipients: invited }, now);
+        this.shared.owe(
+          { kind: "invite", channelId, offset: lastOffset(events), actorId, recipients: invited },
+          now,
+        );
       }
       return { kind: "ok", value: added, events };
     });
@@ -578,4 +587,9 @@ export class SqliteChannelStore implements ChannelStore {
 
 function isDefined<T>(value: T | undefined): value is T {
   return value !== undefined;
+}
+
+/** The offset of the last of a write's events (they are in offset order). */
+function lastOffset(events: readonly StoredEvent[]): number {
+  return events[events.length - 1]?.offset ?? 0;
 }
