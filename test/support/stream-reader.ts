@@ -54,26 +54,29 @@ export class StreamReader<E extends StreamEvent> {
     return this.#ended;
   }
 
-  /** The next event that is not a heartbeat (unless `heartbeats`). */
-  async next(heartbeats = false): Promise<E> {
+  /**
+   * The next event `matches` accepts, skipping (and consuming) the others, all within one wait;
+   * `what` names it in the error when none comes.
+   */
+  async nextWhere(matches: (event: E) => boolean, what = "a matching event"): Promise<E> {
     const deadline = Date.now() + this.waitMs;
     for (;;) {
-      const event = await this.nextRaw(deadline, "an event");
-      if (heartbeats || event.payload.case !== "heartbeat") return event;
+      const event = await this.nextRaw(deadline, what);
+      if (matches(event)) return event;
     }
+  }
+
+  /** The next event that is not a heartbeat (unless `heartbeats`). */
+  next(heartbeats = false): Promise<E> {
+    return this.nextWhere((event) => heartbeats || event.payload.case !== "heartbeat", "an event");
   }
 
   /** The next event of the given kind, skipping others. */
   async nextOf<K extends NonNullable<E["payload"]["case"]>>(
     kind: K,
   ): Promise<E & { payload: Extract<E["payload"], { case: K }> }> {
-    const deadline = Date.now() + this.waitMs;
-    for (;;) {
-      const event = await this.nextRaw(deadline, `a ${kind} event`);
-      if (event.payload.case === kind) {
-        return event as E & { payload: Extract<E["payload"], { case: K }> };
-      }
-    }
+    const event = await this.nextWhere((e) => e.payload.case === kind, `a ${kind} event`);
+    return event as E & { payload: Extract<E["payload"], { case: K }> };
   }
 
   /**

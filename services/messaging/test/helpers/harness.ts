@@ -299,21 +299,20 @@ export class Stream extends StreamReader<MessagingEvent> {
   }
 
   /** The next event that is not of the given kinds (heartbeats are always skipped). */
-  async nextExcept(
-    ...kinds: NonNullable<MessagingEvent["payload"]["case"]>[]
-  ): Promise<MessagingEvent> {
-    for (;;) {
-      const event = await this.next();
-      if (!kinds.includes(event.payload.case as never)) return event;
-    }
+  nextExcept(...kinds: NonNullable<MessagingEvent["payload"]["case"]>[]): Promise<MessagingEvent> {
+    return this.nextWhere(
+      (event) => event.payload.case !== "heartbeat" && !kinds.includes(event.payload.case as never),
+      `an event other than ${kinds.join(", ")}`,
+    );
   }
 
   /** The next presence_changed about `userId`. */
   async presenceOf(userId: string) {
-    for (;;) {
-      const event = await this.nextOf("presenceChanged");
-      if (event.payload.value.presence?.userId === userId) return event.payload.value.presence;
-    }
+    const event = await this.nextWhere(
+      (e) => e.payload.case === "presenceChanged" && e.payload.value.presence?.userId === userId,
+      `a presence_changed about ${userId}`,
+    );
+    return event.payload.case === "presenceChanged" ? event.payload.value.presence : undefined;
   }
 
   /** The next `count` events that carry an offset (durable), skipping ephemeral ones. */
