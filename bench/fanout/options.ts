@@ -9,6 +9,8 @@ import { parseArgs } from "node:util";
 export type SystemId = "parley" | "socketio" | "socketio-sqlite";
 
 export const SYSTEM_IDS: readonly SystemId[] = ["parley", "socketio", "socketio-sqlite"];
+/** The Socket.IO stacks: plain, and writing each message to SQLite first. */
+export const SOCKETIO_IDS = ["socketio", "socketio-sqlite"] as const satisfies readonly SystemId[];
 
 /** Everything a fan-out run can be told; flags win over FANOUT_* variables, which win over defaults. */
 export interface FanoutOptions {

@@ -19,7 +19,7 @@ import { attributeCpuProfile, summarizeCpuProfile } from "../lib/cpuprofile.js";
 import { type CpuPlan, planCpus } from "../lib/cpus.js";
 import { fmt, printTable } from "../lib/stats.js";
 import { treeState } from "../lib/tree-state.js";
-import { type FanoutOptions, parseFanoutOptions, type SystemId } from "./options.js";
+import { type FanoutOptions, parseFanoutOptions, SOCKETIO_IDS, type SystemId } from "./options.js";
 import { type BenchUser, startParleyFanout } from "./parley.js";
 import { MESSAGING_COMPONENTS } from "./profile-components.js";
 import { type BenchRedis, startBenchRedis } from "./redis.js";
@@ -119,7 +119,7 @@ async function main(opts: FanoutOptions): Promise<void> {
         `setup: Parley: ${plan.channels.length} channels, ${plan.subscribers} streams over ${parley.connections} HTTP/2 connections (${elapsed(runStarted)})`,
       );
     }
-    for (const id of ["socketio", "socketio-sqlite"] as const) {
+    for (const id of SOCKETIO_IDS) {
       if (!opts.systems.includes(id)) continue;
       const membership = socketIoMembership(plan, users, parleyChannelIds);
       const file = join(dataDir, `${id}-membership.json`);
@@ -426,7 +426,7 @@ function printResults(
   }
 
   const parley = results.filter((r) => r.system.id === "parley");
-  for (const id of ["socketio", "socketio-sqlite"] as const) {
+  for (const id of SOCKETIO_IDS) {
     const other = results.filter((r) => r.system.id === id);
     if (parley.length > 0 && other.length > 0) printRatios(opts, parley, other, SHORT_NAMES[id]);
   }
