@@ -40,8 +40,10 @@ function keptMessages(page: Page): Promise<string[]> {
 
 const SUBSCRIBE = /\/parley\.messaging\.v1\.MessagingService\/Subscribe$/;
 const SEND_MESSAGE = /\/parley\.messaging\.v1\.MessagingService\/SendMessage$/;
+/** Every API call (the page and its assets are not matched). */
+const API = /\/parley\.[a-z]+\.v1\.[A-Za-z]+Service\/[A-Za-z]+$/;
 
-test("two people chat in real browsers: register, channel, live messages both ways, edit, delete, reaction, thread, typing, reload, offline and back, pending messages kept through a reload, DM, unread, keyboard, phone width", async (t) => {
+test("two people chat in real browsers: register, channel, live messages both ways, edit, delete, reaction, thread, typing, reload, offline and back, pending messages kept through a reload, DM, unread, keyboard, a failed history loading by itself once Parley is back, phone width", async (t) => {
   t.timeout(5 * 60_000);
   const { baseUrl } = await startWebServer(t);
   const browser = await launchBrowser(t);
@@ -325,6 +327,35 @@ test("two people chat in real browsers: register, channel, live messages both wa
     await a.keyboard.press("Enter");
     await message(b, "#general", "Typed with the keyboard only").waitFor();
     t.is(await a.getByRole("link", { name: /general.*unread/ }).count(), 0, "read on arrival");
+
+    // Parley unreachable while the browser stays online (a restart, an outage it does not
+    // notice): Alice's stream ends, its reconnect hangs and every other call fails. The DM she
+    // opens meanwhile (not loaded since the fresh page above) shows its error. When Parley
+    // answers again the stream comes back and the history loads by itself, without Try again.
+    const held: Route[] = [];
+    const unreachable = (route: Route) =>
+      SUBSCRIBE.test(route.request().url())
+        ? void held.push(route)
+        : route.abort("connectionreset");
+    await guard.allowNetworkErrors(async () => {
+      await a.route(API, unreachable);
+      // Offline for a moment only to end the open stream at once. The browser is online again
+      // before the history fails, so TanStack Query's own refetch on `online` cannot heal it.
+      await alice.context.setOffline(true);
+      await a.getByText("Reconnecting…", { exact: true }).waitFor();
+      await alice.context.setOffline(false);
+      await a.getByRole("link", { name: /Bob/ }).click();
+      await a.getByRole("heading", { name: "Bob", level: 1 }).waitFor();
+      await a.getByRole("alert").filter({ hasText: "Can't reach Parley" }).waitFor();
+      t.is(await message(a, "Bob", "psst, a secret").count(), 0);
+      t.true(await a.getByText("Reconnecting…", { exact: true }).isVisible());
+      await a.unroute(API, unreachable);
+      for (const route of held) await route.continue().catch(() => undefined); // Parley is back
+      await a.getByText("Reconnecting…", { exact: true }).waitFor({ state: "hidden" });
+      await message(a, "Bob", "psst, a secret").waitFor();
+      await a.getByRole("button", { name: "Try again" }).waitFor({ state: "detached" });
+    });
+    await a.getByRole("link", { name: "general" }).click();
 
     // Phone width: one pane at a time, nothing wider than the screen.
     await a.setViewportSize({ width: 360, height: 740 });

@@ -1,11 +1,19 @@
-import { createClient, createRouterTransport } from "@connectrpc/connect";
+import {
+  Code,
+  ConnectError,
+  createClient,
+  createRouterTransport,
+  type Transport,
+} from "@connectrpc/connect";
+import { createInfiniteQueryOptions } from "@connectrpc/connect-query";
 import { MessagingService } from "@parley/gen/parley/messaging/v1/messaging_service_pb.js";
-import { QueryClient } from "@tanstack/react-query";
+import { InfiniteQueryObserver, QueryClient } from "@tanstack/react-query";
 import test from "ava";
 import { LiveSync } from "../src/app/live-sync.js";
+import { olderPageParam, timelineInput } from "../src/app/queries.js";
 import { storagePendingStore } from "../src/lib/pending-store.js";
 import { SessionManager } from "../src/lib/session-manager.js";
-import { CH } from "./support/events.js";
+import { CH, ME, message, subscribed } from "./support/events.js";
 import { MemoryStore } from "./support/sessions.js";
 import { MemoryStorage } from "./support/storage.js";
 
@@ -63,5 +71,112 @@ test("unconfirmed messages are kept in localStorage per person: the next person 
   t.deepEqual(
     ada.sendQueue.pending(CH).map((p) => [p.text, p.state]),
     [["only for Ada's eyes", "failed"]],
+  );
+});
+
+/** Waits until `done()` holds, polling; fails with `what` after `ms`. */
+async function until(done: () => boolean, what: string, ms = 3000): Promise<void> {
+  const give = Date.now() + ms;
+  while (!done()) {
+    if (Date.now() > give) throw new Error(`still not ${what} after ${ms} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/**
+ * A Parley the test takes away and brings back (a restart, an outage the browser does not
+ * notice): while it is away the stream ends, a new Subscribe hangs, and ListMessages fails with
+ * `unavailable`.
+ */
+class Server {
+  #up = true;
+  #back: Promise<void> = Promise.resolve();
+  #bringBack = () => {};
+  #dropStream = () => {};
+  readonly transport: Transport;
+
+  constructor() {
+    const server = this;
+    this.transport = createRouterTransport(({ service }) => {
+      service(MessagingService, {
+        async *subscribe(_req, ctx) {
+          await server.#back;
+          yield { event: subscribed([]) };
+          await new Promise<void>((resolve) => {
+            server.#dropStream = resolve;
+            ctx.signal.addEventListener("abort", () => resolve());
+          });
+          throw new ConnectError("the server went away", Code.Unavailable);
+        },
+        async listMessages() {
+          if (!server.#up) throw new ConnectError("the server went away", Code.Unavailable);
+          return { messages: [message({ seq: 1n, text: "from before the outage" })] };
+        },
+      });
+    });
+  }
+
+  goAway(): void {
+    this.#up = false;
+    this.#back = new Promise((resolve) => {
+      this.#bringBack = resolve;
+    });
+    this.#dropStream();
+  }
+
+  comeBack(): void {
+    this.#up = true;
+    this.#bringBack();
+  }
+}
+
+test("when the live stream comes back, a history that failed to load meanwhile loads by itself", async (t) => {
+  // The browser stays online all along: it is Parley that cannot be reached.
+  Object.defineProperty(globalThis, "window", { value: new EventTarget(), configurable: true });
+  Object.defineProperty(globalThis, "navigator", { value: { onLine: true }, configurable: true });
+  t.teardown(() => {
+    Reflect.deleteProperty(globalThis, "window");
+    Reflect.deleteProperty(globalThis, "navigator");
+  });
+  const server = new Server();
+  const { transport } = server;
+  const queryClient = new QueryClient({ defaultOptions: { queries: { retry: false } } });
+  const live = new LiveSync({
+    transport,
+    messaging: createClient(MessagingService, transport),
+    queryClient,
+    session: new SessionManager({
+      store: new MemoryStore(),
+      refresh: () => Promise.reject(new Error("not used")),
+    }),
+    selfUserId: ME,
+    pendingStore: storagePendingStore(() => new MemoryStorage(), ME),
+  });
+  live.start();
+  t.teardown(() => live.stop());
+  const status = () => live.store.state.status;
+  await until(() => status() === "live", "live");
+
+  server.goAway();
+  await until(() => status() === "reconnecting", "reconnecting");
+  // The person opens the channel meanwhile (the timeline's query): its history fails.
+  const history = new InfiniteQueryObserver(
+    queryClient,
+    createInfiniteQueryOptions(MessagingService.method.listMessages, timelineInput(CH), {
+      transport,
+      pageParamKey: "anchor",
+      getNextPageParam: olderPageParam,
+    }),
+  );
+  t.teardown(history.subscribe(() => {}));
+  await until(() => history.getCurrentResult().isError, "failed");
+
+  server.comeBack();
+  await until(() => status() === "live", "live again");
+  // Nobody clicks Try again.
+  await until(() => history.getCurrentResult().isSuccess, "loaded again");
+  t.deepEqual(
+    history.getCurrentResult().data?.pages.flatMap((page) => page.messages.map((m) => m.text)),
+    ["from before the outage"],
   );
 });

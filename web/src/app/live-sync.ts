@@ -24,6 +24,7 @@ import { randomUuid } from "../lib/uuid.js";
 import { CacheUpdater } from "./cache-updater.js";
 import { LiveStore } from "./live-store.js";
 import { channelsKey, isQueryOf, timelineKey } from "./queries.js";
+import { refetchFailedQueries } from "./refetch-failed.js";
 
 /** TanStack Query key of one resolved account (see useUser). */
 export function userKey(id: string) {
@@ -217,6 +218,9 @@ export class LiveSync {
       void queryClient.invalidateQueries({ predicate: (q) => isQueryOf(q, "GetPresence") });
     }
     this.#connectedBefore = true;
+    // Parley answers again: what failed to load meanwhile (a history, the channel list, members)
+    // loads now, after `subscribed` like every load, without waiting for "Try again".
+    void refetchFailedQueries(queryClient);
   }
 
   /** The stream cannot vouch for this channel any more: reload what is shown of it. */
