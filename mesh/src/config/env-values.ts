@@ -60,3 +60,18 @@ export class ConfigError extends Error {
     super(`invalid ${scope} configuration:\n  - ${problems.join("\n  - ")}`);
   }
 }
+
+/**
+ * Runs one configuration reader of several: its {@link ConfigError}'s problems go onto
+ * `problems` (and undefined is returned), so a process's `loadConfig` reports every group's
+ * problems together. Any other error propagates.
+ */
+export function collectProblems<T>(problems: string[], read: () => T): T | undefined {
+  try {
+    return read();
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    problems.push(...err.problems);
+    return undefined;
+  }
+}

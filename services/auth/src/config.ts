@@ -1,6 +1,7 @@
 import { join, resolve } from "node:path";
 import {
   ConfigError,
+  collectProblems,
   createEnvReader,
   DAY,
   discoveryFromEnv,
@@ -193,13 +194,7 @@ export interface AuthProcessConfig {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AuthProcessConfig {
   // Every problem of every group is reported at once, in one AuthConfigError.
   const problems: string[] = [];
-  let auth: AuthConfig | undefined;
-  try {
-    auth = loadAuthConfig(env);
-  } catch (err) {
-    if (!(err instanceof AuthConfigError)) throw err;
-    problems.push(...err.problems);
-  }
+  const auth = collectProblems(problems, () => loadAuthConfig(env));
   let mesh: MeshConfig | undefined;
   try {
     mesh = parseMeshConfig(env, { port: 8081 });

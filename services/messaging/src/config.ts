@@ -1,6 +1,7 @@
 import { join, resolve } from "node:path";
 import {
   ConfigError,
+  collectProblems,
   createEnvReader,
   DAY,
   MINUTE,
@@ -109,13 +110,7 @@ export interface MessagingProcessConfig extends PeerProcessConfig {
  */
 export function loadConfig(env: Env = process.env): MessagingProcessConfig {
   const problems: string[] = [];
-  let messaging: MessagingConfig | undefined;
-  try {
-    messaging = loadMessagingConfig(env);
-  } catch (err) {
-    if (!(err instanceof MessagingConfigError)) throw err;
-    problems.push(...err.problems);
-  }
+  const messaging = collectProblems(problems, () => loadMessagingConfig(env));
   const peers = readPeerProcessConfig(env, { port: 8082 }, problems);
   const notificationsUrls = upstreamUrls(
     env,

@@ -1,6 +1,7 @@
 import { join, resolve } from "node:path";
 import {
   ConfigError,
+  collectProblems,
   createEnvReader,
   DAY,
   HOUR,
@@ -160,13 +161,7 @@ export interface NotificationsProcessConfig extends PeerProcessConfig {
  */
 export function loadConfig(env: Env = process.env): NotificationsProcessConfig {
   const problems: string[] = [];
-  let notifications: NotificationsConfig | undefined;
-  try {
-    notifications = loadNotificationsConfig(env);
-  } catch (err) {
-    if (!(err instanceof NotificationsConfigError)) throw err;
-    problems.push(...err.problems);
-  }
+  const notifications = collectProblems(problems, () => loadNotificationsConfig(env));
   const peers = readPeerProcessConfig(env, { port: 8085 }, problems);
   if (problems.length > 0 || !notifications || !peers) {
     throw new NotificationsConfigError(problems);
