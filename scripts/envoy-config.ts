@@ -371,6 +371,8 @@ export const CORS_ALLOW_METHODS: readonly string[] = ["POST", "GET", "OPTIONS"];
 export const TRACING_CLUSTER = "otel-collector";
 /** The cluster name of the web app's static files. */
 export const WEB_CLUSTER = "web";
+/** Streams per upstream connection to a service (see the clusters below). */
+const UPSTREAM_MAX_CONCURRENT_STREAMS = 100;
 
 /** Retry conditions safe for any request: it never reached an upstream handler. */
 export const SAFE_RETRY_ON = "connect-failure,refused-stream";
@@ -474,6 +476,11 @@ export function buildEnvoyBootstrap(
       ...dnsCluster(identity, identity, settings.upstreamPort, settings),
       typed_extension_protocol_options: http2Options({
         connection_keepalive: { interval: "30s", timeout: "5s" },
+        // At most this many streams share one upstream connection, so the RST_STREAMs of many
+        // browsers leaving at once (a deploy, a network blip) spread over several connections:
+        // Node 20's HTTP/2 server ends a connection past 1,000 resets in a burst, then 33 a
+        // second (nghttp2's rapid-reset defence), which would drop every stream on it.
+        max_concurrent_streams: UPSTREAM_MAX_CONCURRENT_STREAMS,
       }),
       transport_socket: {
         name: TLS_SOCKET,

@@ -500,3 +500,20 @@ test("the meaning check rejects missing CORS headers and a router that is not la
   );
   t.true(order.includes("the router must be the last HTTP filter"), order.join("\n"));
 });
+
+test("every service cluster spreads its streams over upstream connections of at most 100", (t) => {
+  // Node 20's HTTP/2 server ends a connection past 1,000 RST_STREAMs in a burst, then 33 a second
+  // (nghttp2's rapid-reset defence): with every browser's stream on one upstream connection, a
+  // crowd leaving at once would drop all the others with it.
+  const clusters = ((config.static_resources as Json).clusters as Json[]).filter(
+    (c) => (c.transport_socket as Json | undefined)?.name === "envoy.transport_sockets.tls",
+  );
+  t.true(clusters.length >= 4, "the service clusters are found");
+  for (const cluster of clusters) {
+    const options = (cluster.typed_extension_protocol_options as Json)[
+      "envoy.extensions.upstreams.http.v3.HttpProtocolOptions"
+    ] as Json;
+    const http2 = (options.explicit_http_config as Json).http2_protocol_options as Json;
+    t.is(http2.max_concurrent_streams, 100, String(cluster.name));
+  }
+});
